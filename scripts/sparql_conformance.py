@@ -1,0 +1,329 @@
+"""Run the W3C SPARQL 1.1 query-evaluation tests through maintainer-kg's SPARQL protocol endpoint.
+
+Each test's data is loaded with the Graph Store HTTP Protocol (`PUT /store?graph=...`, admin token),
+then its query is sent to `GET /sparql` with `default-graph-uri` / `named-graph-uri` naming exactly the
+test's dataset, and the answer is compared with the expected results (blank nodes up to renaming,
+order where the query has ORDER BY).
+
+    python scripts/sparql_conformance.py                       # in-process app on an in-memory store
+    python scripts/sparql_conformance.py --endpoint http://127.0.0.1:8000 --token TOKEN
+    python scripts/sparql_conformance.py --report docs/sparql-conformance.md --json results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF
+from rdflib.query import Result
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SUITE = ROOT.parent / "shared" / "w3c-sparql11"
+# The canonical base IRIs the working groups published the suites under.
+BASES = {
+    "sparql11": "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/",
+    "sparql10": "http://www.w3.org/2001/sw/DataAccess/tests/data-r2/",
+}
+MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
+RS = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/result-set#")
+DEFAULT_GRAPH = "urn:x-w3c-test:default"
+RDF_FORMATS = {".ttl": ("turtle", "text/turtle"), ".nt": ("nt", "application/n-triples"),
+               ".rdf": ("xml", "application/rdf+xml")}
+
+
+@dataclass
+class Case:
+    """One query-evaluation test."""
+
+    iri: str
+    name: str
+    suite: str
+    query: Path
+    data: list[Path] = field(default_factory=list)
+    graph_data: list[Path] = field(default_factory=list)
+    result: Path | None = None
+
+
+@dataclass
+class Outcome:
+    case: Case
+    passed: bool
+    reason: str = ""
+
+
+def iri_of(path: Path, suite_dir: Path) -> str:
+    """The canonical IRI of a suite file."""
+    rel = path.resolve().relative_to(suite_dir.resolve()).as_posix()
+    top, _, rest = rel.partition("/")
+    return BASES[top] + rest
+
+
+def path_of(iri: str, suite_dir: Path) -> Path:
+    for top, base in BASES.items():
+        if iri.startswith(base):
+            return suite_dir / top / iri[len(base):]
+    raise ValueError(f"not a suite IRI: {iri}")
+
+
+def read_cases(suite_dir: Path) -> Iterator[Case]:
+    """Every mf:QueryEvaluationTest in the suite's manifests, in manifest order."""
+    for manifest in sorted(suite_dir.glob("*/*/manifest.ttl")):
+        graph = Graph()
+        graph.parse(manifest, format="turtle", publicID=iri_of(manifest, suite_dir))
+        for head in graph.objects(None, MF.entries):
+            for test in Collection(graph, head):
+                if (test, RDF.type, MF.QueryEvaluationTest) not in graph:
+                    continue
+                action = graph.value(test, MF.action)
+                query = graph.value(action, QT.query)
+                if query is None:
+                    continue
+                result = graph.value(test, MF.result)
+                yield Case(
+                    iri=str(test),
+                    name=str(graph.value(test, MF.name) or test),
+                    suite=manifest.parent.relative_to(suite_dir).as_posix(),
+                    query=path_of(str(query), suite_dir),
+                    data=sorted(path_of(str(d), suite_dir) for d in graph.objects(action, QT.data)),
+                    graph_data=sorted(path_of(str(d), suite_dir) for d in graph.objects(action, QT.graphData)),
+                    result=path_of(str(result), suite_dir) if result is not None else None,
+                )
+
+
+# ---- expected and actual answers as comparable values ----------------------------------------------
+
+Row = dict[str, Any]
+
+
+def result_rows(result: Result) -> tuple[list[str], list[Row]] | bool:
+    if result.type == "ASK":
+        return bool(result.askAnswer)
+    variables = [str(v) for v in (result.vars or [])]
+    rows = [{str(k): v for k, v in row.asdict().items() if v is not None} for row in result]
+    return variables, rows
+
+
+def rows_from_result_set_graph(graph: Graph) -> tuple[list[str], list[Row]] | bool:
+    """Read the DAWG rs:ResultSet vocabulary (used by some older tests)."""
+    rs = graph.value(None, RDF.type, RS.ResultSet)
+    boolean = graph.value(rs, RS.boolean)
+    if boolean is not None:
+        return bool(boolean.toPython())
+    variables = [str(v) for v in graph.objects(rs, RS.resultVariable)]
+    rows: list[Row] = []
+    for solution in graph.objects(rs, RS.solution):
+        row: Row = {}
+        for binding in graph.objects(solution, RS.binding):
+            row[str(graph.value(binding, RS.variable))] = graph.value(binding, RS.value)
+        rows.append(row)
+    return variables, rows
+
+
+def expected_answer(case: Case, base: str) -> tuple[str, Any]:
+    """("rows", (vars, rows)) | ("boolean", bool) | ("graph", Graph)."""
+    assert case.result is not None
+    suffix = case.result.suffix
+    text = case.result.read_bytes()
+    if suffix in (".srx", ".srj", ".tsv", ".csv"):
+        fmt = {".srx": "xml", ".srj": "json", ".tsv": "tsv", ".csv": "csv"}[suffix]
+        parsed = result_rows(Result.parse(source=case.result.open("rb"), format=fmt))
+        return ("boolean", parsed) if isinstance(parsed, bool) else ("rows", parsed)
+    graph = Graph()
+    graph.parse(data=text, format=RDF_FORMATS[suffix][0], publicID=base)
+    if (None, RDF.type, RS.ResultSet) in graph:
+        parsed = rows_from_result_set_graph(graph)
+        return ("boolean", parsed) if isinstance(parsed, bool) else ("rows", parsed)
+    return "graph", graph
+
+
+def normalise(term: Any) -> Any:
+    if isinstance(term, Literal):
+        # Language tags compare case-insensitively (BCP 47).
+        return Literal(str(term), lang=term.language.lower() if term.language else None,
+                       datatype=term.datatype)
+    return term
+
+
+def rows_match(expected: list[Row], actual: list[Row], ordered: bool) -> bool:
+    """Equal as multisets (or sequences) of rows, blank nodes equal up to a consistent renaming."""
+    if len(expected) != len(actual):
+        return False
+    expected = [{k: normalise(v) for k, v in r.items()} for r in expected]
+    actual = [{k: normalise(v) for k, v in r.items()} for r in actual]
+    has_bnodes = any(isinstance(v, BNode) for r in expected + actual for v in r.values())
+    if not has_bnodes:
+        if ordered:
+            return expected == actual
+        key = lambda r: tuple(sorted((k, repr(v)) for k, v in r.items()))  # noqa: E731
+        return Counter(map(key, expected)) == Counter(map(key, actual))
+    return _match_with_bnodes(expected, actual, {}, set())
+
+
+def _match_with_bnodes(expected: list[Row], actual: list[Row], mapping: dict[Any, Any], used: set[int]) -> bool:
+    if not expected:
+        return True
+    first, rest = expected[0], expected[1:]
+    for index, candidate in enumerate(actual):
+        if index in used or candidate.keys() != first.keys():
+            continue
+        trial = dict(mapping)
+        ok = True
+        for var, value in first.items():
+            other = candidate[var]
+            if isinstance(value, BNode) and isinstance(other, BNode):
+                if trial.setdefault(value, other) != other or (
+                    other in trial.values() and [k for k, v in trial.items() if v == other] != [value]
+                ):
+                    ok = False
+                    break
+            elif value != other:
+                ok = False
+                break
+        if ok and _match_with_bnodes(rest, actual, trial, used | {index}):
+            return True
+    return False
+
+
+# ---- running -----------------------------------------------------------------------------------------
+
+
+def run_case(client: httpx.Client, case: Case, suite_dir: Path, token: str) -> Outcome:
+    headers = {"Authorization": f"Bearer {token}"}
+    graphs: list[str] = []
+    try:
+        for path, graph_iri in [(p, DEFAULT_GRAPH) for p in case.data] + [
+            (p, iri_of(p, suite_dir)) for p in case.graph_data
+        ]:
+            fmt, media = RDF_FORMATS.get(path.suffix, ("turtle", "text/turtle"))
+            # Re-serialise with the canonical base so relative IRIs resolve as published.
+            graph = Graph()
+            graph.parse(path, format=fmt, publicID=iri_of(path, suite_dir))
+            body = graph.serialize(format="nt", encoding="utf-8")
+            method = "POST" if graph_iri in graphs else "PUT"
+            response = client.request(method, "/store", params={"graph": graph_iri}, content=body,
+                                      headers={**headers, "Content-Type": "application/n-triples"})
+            if response.status_code >= 300:
+                return Outcome(case, False, f"load {path.name}: HTTP {response.status_code} {response.text[:200]}")
+            graphs.append(graph_iri)
+        query = case.query.read_text(encoding="utf-8")
+        base = iri_of(case.query, suite_dir)
+        params: list[tuple[str, str]] = [("query", query), ("default-graph-uri", DEFAULT_GRAPH)]
+        params += [("named-graph-uri", iri_of(p, suite_dir)) for p in case.graph_data]
+        kind, expected = expected_answer(case, iri_of(case.result, suite_dir)) if case.result else ("none", None)
+        accept = "application/n-triples" if kind == "graph" else "application/sparql-results+json"
+        # The protocol carries no base IRI: give the query the one it was published under (a later BASE
+        # in the query itself still wins, as the grammar allows several).
+        params[0] = ("query", f"BASE <{base}>\n{query}")
+        response = client.get("/sparql", params=params, headers={"Accept": accept})
+        if response.status_code != 200:
+            return Outcome(case, False, f"query: HTTP {response.status_code} {response.text[:200]}")
+        if kind == "graph":
+            actual_graph = Graph()
+            actual_graph.parse(data=response.content, format="nt")
+            ok = isomorphic(actual_graph, expected)
+            return Outcome(case, ok, "" if ok else "graph differs")
+        actual = result_rows(Result.parse(source=_bytes_io(response.content), format="json"))
+        if kind == "boolean":
+            ok = actual == expected
+            return Outcome(case, ok, "" if ok else f"expected {expected}, got {actual}")
+        if isinstance(actual, bool):
+            return Outcome(case, False, "expected rows, got a boolean")
+        ordered = "order by" in query.lower()
+        ok = rows_match(expected[1], actual[1], ordered)
+        return Outcome(case, ok, "" if ok else f"rows differ ({len(expected[1])} expected, {len(actual[1])} got)")
+    except Exception as error:  # a harness must report every test, whatever goes wrong in one
+        return Outcome(case, False, f"{type(error).__name__}: {error}"[:300])
+    finally:
+        for graph_iri in set(graphs):
+            client.delete("/store", params={"graph": graph_iri}, headers=headers)
+
+
+def _bytes_io(data: bytes) -> Any:
+    import io
+
+    return io.BytesIO(data)
+
+
+def in_process_client(token: str) -> httpx.Client:
+    """A client bound to the app in this process, on a fresh in-memory store."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings(data_dir=None, store_url=None, admin_token=token, memory=True)
+    return TestClient(create_app(settings))
+
+
+def write_report(outcomes: list[Outcome], path: Path, endpoint: str, seconds: float) -> None:
+    by_suite: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_suite.setdefault(outcome.case.suite, []).append(outcome)
+    passed = sum(o.passed for o in outcomes)
+    lines = [
+        "# SPARQL 1.1 conformance",
+        "",
+        f"W3C query-evaluation tests (`../shared/w3c-sparql11`), run through the protocol endpoint ({endpoint})",
+        f"by `python scripts/sparql_conformance.py` on {datetime.now(UTC):%Y-%m-%d} "
+        f"({platform.machine()}, Python {platform.python_version()}, {seconds:.0f} s).",
+        "",
+        f"**{passed} of {len(outcomes)} passed ({100 * passed / max(len(outcomes), 1):.1f}%).**",
+        "",
+        "| suite | passed | total |",
+        "| --- | ---: | ---: |",
+    ]
+    for suite, items in sorted(by_suite.items()):
+        lines.append(f"| {suite} | {sum(o.passed for o in items)} | {len(items)} |")
+    failures = [o for o in outcomes if not o.passed]
+    if failures:
+        lines += ["", "## Failures", "", "| test | suite | reason |", "| --- | --- | --- |"]
+        for o in failures:
+            reason = o.reason.replace("|", "\\|").replace("\n", " ")
+            lines.append(f"| {o.case.name} | {o.case.suite} | {reason} |")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite-dir", type=Path, default=DEFAULT_SUITE)
+    parser.add_argument("--endpoint", help="base URL of a running server (default: the app in-process)")
+    parser.add_argument("--token", default="conformance-token", help="admin token for /store")
+    parser.add_argument("--report", type=Path, help="write a Markdown report here")
+    parser.add_argument("--json", type=Path, help="write per-test outcomes as JSON here")
+    parser.add_argument("--filter", default="", help="only tests whose suite or name contains this")
+    args = parser.parse_args(argv)
+    if not args.suite_dir.is_dir():
+        print(f"sparql_conformance: suite not found at {args.suite_dir}; pass --suite-dir", file=sys.stderr)
+        return 2
+    cases = [c for c in read_cases(args.suite_dir) if args.filter in c.suite or args.filter in c.name]
+    client = httpx.Client(base_url=args.endpoint, timeout=30) if args.endpoint else in_process_client(args.token)
+    started = time.perf_counter()
+    outcomes = [run_case(client, case, args.suite_dir, args.token) for case in cases]
+    seconds = time.perf_counter() - started
+    passed = sum(o.passed for o in outcomes)
+    print(f"{passed} passed, {len(outcomes) - passed} failed")
+    if args.report:
+        write_report(outcomes, args.report, args.endpoint or "in-process app, in-memory store", seconds)
+    if args.json:
+        args.json.write_text(json.dumps([{"test": o.case.iri, "suite": o.case.suite, "passed": o.passed,
+                                          "reason": o.reason} for o in outcomes], indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
