@@ -1,0 +1,5 @@
+"""`python -m api` runs the `mkg` command line."""
+
+from api.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""The HTTP API: documents in, entities, contributions and SPARQL out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import contributions, documents, entities, health, sparql
+from api.settings import Settings
+from graph import __version__
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+A knowledge graph of open-source people, projects and organisations, read from interviews, spotlights
+and contributor stories. Every fact keeps its evidence: the document, the sentence, its character span
+in the raw file, the publication date and a confidence.
+
+Post Markdown or text to `/documents`; ask `/entities`, `/contributions` or the read-only SPARQL 1.1
+endpoint `/sparql`. Errors are JSON: `{"error": code, "detail": message}`.
+"""
+
+TAGS = [
+    {"name": "documents", "description": "Add, list and delete source documents (one named graph each)."},
+    {"name": "entities", "description": "People, projects, organisations, conferences and technologies."},
+    {"name": "contributions", "description": "Who contributed to or maintains which project, with evidence."},
+    {"name": "sparql", "description": "Read-only SPARQL 1.1 Protocol endpoint over all documents."},
+    {"name": "service", "description": "Health of the service."},
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app; the store named by `settings` is opened at startup and closed at shutdown."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from graph.store import open_store
+
+        store = open_store(settings.store_location)
+        app.state.store = store
+        log.info("store open: %s", settings.store_location)
+        try:
+            yield
+        finally:
+            app.state.store = None
+            store.close()
+
+    app = FastAPI(
+        title="maintainer-kg",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = None
+    app.state.write_lock = threading.Lock()
+    install_error_handlers(app)
+    for router in (health.router, documents.router, entities.router, contributions.router, sparql.router):
+        app.include_router(router)
+    return app

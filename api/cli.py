@@ -1,0 +1,500 @@
+"""The `mkg` command line: ingest, extract, query, browse, evaluate and serve."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.settings import Settings
+from graph import __version__
+from graph.errors import InvalidParameter, MkgError
+from graph.records import EntityType
+
+if TYPE_CHECKING:
+    from graph.evaluation import EvaluationReport, Scores
+    from graph.store.base import SelectResult, Store, Term
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="mkg",
+    help="maintainer-kg: read writing about open-source people into a knowledge graph with evidence "
+    "for every fact, then query it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class QueryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Directory of the embedded store (env MKG_DATA_DIR; default ./data).",
+        show_default=False,
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="URL of a remote SPARQL 1.1 server to use instead of the data directory (env MKG_STORE).",
+        show_default=False,
+    ),
+]
+
+
+def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn product errors into one line on stderr and exit status 1, without a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except MkgError as error:
+            err.print(f"[bold red]error[/] ({error.code}): {error.detail}", highlight=False, markup=True)
+            raise typer.Exit(1) from None
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as error:
+            err.print(f"[bold red]error[/]: {error}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return run
+
+
+def settings_for(data_dir: Path | None, store: str | None) -> Settings:
+    """Settings from the environment, with command-line options winning."""
+    settings = Settings.from_env()
+    if store:
+        settings = replace(settings, store_url=store)
+    if data_dir is not None:
+        settings = replace(settings, data_dir=data_dir, store_url=store)
+    return settings
+
+
+@contextmanager
+def opened_store(settings: Settings) -> Iterator[Store]:
+    """The store the settings name, closed on exit (which releases the on-disk lock)."""
+    from graph.store import open_store
+
+    store = open_store(settings.store_location)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+# ---------------------------------------------------------------------------------------------------
+# ingest
+# ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def ingest(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Files or directories (searched recursively for .md, .mdx, .markdown, .txt)."),
+    ],
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, help="Processes for extraction (spaCy n_process).")
+    ] = 1,
+) -> None:
+    """Read documents into the graph, one named graph per document.
+
+    A file that cannot be read is reported and skipped; the others are stored. Re-ingesting a file
+    replaces its graph. Exit status 1 when any file failed.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from graph.ingest import IngestEvent, discover, ingest_paths
+
+    files = discover(paths)
+    if not files:
+        raise InvalidParameter(
+            f"No .md, .mdx, .markdown or .txt files under {', '.join(str(p) for p in paths)}."
+        )
+    settings = settings_for(data_dir, store)
+    with (
+        opened_store(settings) as target,
+        Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[source]}"),
+            console=err,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("ingesting", total=len(files), source="")
+
+        def advance(event: IngestEvent) -> None:
+            progress.update(task, completed=event.done, source=event.source)
+
+        report = ingest_paths(paths, target, on_progress=advance, n_process=workers)
+
+    table = Table(title="ingested", show_header=True)
+    for column in ("documents", "entities", "facts", "failures"):
+        table.add_column(column, justify="right")
+    counts = (len(report.documents), report.entities, report.facts, len(report.failures))
+    table.add_row(*(str(count) for count in counts))
+    out.print(table)
+    for failure in report.failures:
+        err.print(f"[red]failed[/] {failure.source} ({failure.code}): {failure.detail}", highlight=False)
+    if report.failures:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# extract
+# ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def extract(
+    file: Annotated[Path, typer.Argument(help="A Markdown, MDX or text file.", exists=False)],
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.json,
+) -> None:
+    """Show the entities and relations read from one file, without storing anything.
+
+    JSON has the shape of the annotated gold files: {"entities": [...], "relations": [...]}.
+    """
+    from graph.extraction import extract as extract_document
+    from graph.extraction import to_gold_json
+    from graph.ingest import read_file
+
+    if not file.is_file():
+        raise FileNotFoundError(f"{file}: no such file")
+    payload = to_gold_json(extract_document(read_file(file, file.name)))
+    if format is TableFormat.json:
+        _json(payload)
+        return
+    entities = Table(title=f"entities ({len(payload['entities'])})")
+    for column in ("name", "type", "aliases"):
+        entities.add_column(column)
+    for entity in payload["entities"]:
+        entities.add_row(entity["name"], entity["type"], ", ".join(entity.get("aliases", [])))
+    relations = Table(title=f"relations ({len(payload['relations'])})")
+    for column in ("subject", "predicate", "object", "confidence", "evidence"):
+        relations.add_column(column)
+    for relation in payload["relations"]:
+        evidence = relation.get("evidence", {})
+        text = evidence.get("text", "") if isinstance(evidence, dict) else str(evidence)
+        relations.add_row(
+            relation["subject"],
+            relation["predicate"],
+            relation["object"],
+            f"{relation.get('confidence', 0):.2f}",
+            text,
+        )
+    out.print(entities)
+    out.print(relations)
+
+
+# ---------------------------------------------------------------------------------------------------
+# query
+# ---------------------------------------------------------------------------------------------------
+
+_MEDIA_TYPES = {
+    (QueryFormat.json, False): "application/sparql-results+json",
+    (QueryFormat.csv, False): "text/csv",
+    (QueryFormat.json, True): "application/ld+json",
+    (QueryFormat.table, True): "text/turtle",
+    (QueryFormat.csv, True): "application/n-triples",
+}
+
+
+def _short(term: Term) -> str:
+    """A term as a readable cell: prefixed IRIs, bare literal values."""
+    from graph.vocab import PREFIXES
+
+    value = term.get("value", "")
+    if term.get("type") == "uri":
+        for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(str(item[1]))):
+            if value.startswith(str(namespace)):
+                return f"{prefix}:{value[len(str(namespace)) :]}"
+        return f"<{value}>"
+    if term.get("type") == "bnode":
+        return f"_:{value}"
+    return value
+
+
+def _result_table(result: SelectResult) -> Table:
+    table = Table(show_header=True, caption=f"{len(result.rows)} row(s)")
+    for variable in result.variables:
+        table.add_column(variable)
+    for row in result.rows:
+        table.add_row(*(_short(row[v]) if v in row else "" for v in result.variables))
+    return table
+
+
+@app.command()
+@reports_errors
+def query(
+    sparql: Annotated[str | None, typer.Argument(help="A SPARQL 1.1 query (or use --file).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the query from this file.")] = None,
+    format: Annotated[
+        QueryFormat,
+        typer.Option("--format", "-f", help="table, json (SPARQL JSON results) or csv."),
+    ] = QueryFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Run a read-only SPARQL query over all documents (their union is the default graph).
+
+    CONSTRUCT and DESCRIBE print Turtle (table), JSON-LD (json) or N-Triples (csv).
+    """
+    from graph.queries import query_form
+
+    if (sparql is None) == (file is None):
+        raise InvalidParameter("Give the query either as an argument or with --file, not both or neither.")
+    text = file.read_text(encoding="utf-8") if file is not None else (sparql or "")
+    form = query_form(text)
+    graph_result = form in {"CONSTRUCT", "DESCRIBE"}
+    with opened_store(settings_for(data_dir, store)) as target:
+        if format is QueryFormat.table and not graph_result:
+            out.print(_result_table(target.select(text)))
+            return
+        body, _ = target.query_raw(text, _MEDIA_TYPES[(format, graph_result)])
+    sys.stdout.write(body.decode("utf-8"))
+    if body and not body.endswith(b"\n"):
+        sys.stdout.write("\n")
+
+
+# ---------------------------------------------------------------------------------------------------
+# documents, entities, show
+# ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def documents(
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """List stored documents with their source, title and date."""
+    from graph.queries import list_documents
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        items = list_documents(target)
+    if format is TableFormat.json:
+        _json([asdict(item) for item in items])
+        return
+    table = Table(caption=f"{len(items)} document(s)")
+    for column in ("id", "source", "title", "date"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(item.id, item.source or "", item.title or "", item.date or "")
+    out.print(table)
+
+
+@app.command()
+@reports_errors
+def entities(
+    type: Annotated[EntityType | None, typer.Option("--type", "-t", help="Only this type.")] = None,
+    q: Annotated[str | None, typer.Option("--q", "-q", help="Part of a name or alias.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Find entities by type and by part of a name or alias."""
+    from graph.queries import find_entities
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        found = find_entities(target, type=type, q=q, limit=limit, offset=offset)
+    if format is TableFormat.json:
+        _json([asdict(entity) for entity in found])
+        return
+    table = Table(caption=f"{len(found)} entit{'y' if len(found) == 1 else 'ies'}")
+    for column in ("id", "name", "type", "aliases"):
+        table.add_column(column)
+    for entity in found:
+        table.add_row(entity.key, entity.name, entity.type.value, ", ".join(entity.aliases))
+    out.print(table)
+
+
+@app.command()
+@reports_errors
+def show(
+    id: Annotated[str, typer.Argument(help="Entity id, e.g. person/laurent-bernaille (see `mkg entities`).")],
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Profile of one entity: names, documents and every fact in and out, with evidence."""
+    from graph.errors import NotFound
+    from graph.queries import entity_profile
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        profile = entity_profile(target, id)
+    if profile is None:
+        raise NotFound(f"No entity with id {id!r}; `mkg entities --q NAME` finds ids.")
+    if format is TableFormat.json:
+        _json(asdict(profile))
+        return
+    out.print(f"[bold]{profile.name}[/] ({profile.type.value}, {profile.key})", highlight=False)
+    if profile.aliases:
+        out.print(f"also: {', '.join(profile.aliases)}", highlight=False)
+    out.print(f"documents: {', '.join(profile.documents)}", highlight=False)
+    for title, facts, arrow in (("facts", profile.facts_out, "->"), ("mentioned by", profile.facts_in, "<-")):
+        if not facts:
+            continue
+        out.print(f"\n[bold]{title}[/] ({len(facts)})", highlight=False)
+        for fact in facts:
+            confidence = "" if fact.confidence is None else f"  confidence {fact.confidence:.2f}"
+            evidence = fact.evidence
+            where = f"{evidence.document_id} [{evidence.start}:{evidence.end}]"
+            out.print(
+                f"  {arrow} {fact.predicate.value} {fact.other.name} ({fact.other.key}){confidence}",
+                highlight=False,
+                markup=False,
+            )
+            line = f'     "{evidence.text}"  {where} {evidence.date or ""}'
+            out.print(line, highlight=False, markup=False)
+
+
+# ---------------------------------------------------------------------------------------------------
+# evaluate
+# ---------------------------------------------------------------------------------------------------
+
+
+def _scores(scores: Scores) -> str:
+    return f"{scores.precision:.3f} {scores.recall:.3f} {scores.f1:.3f}"
+
+
+def _evaluation_table(report: EvaluationReport) -> Table:
+    table = Table(title="extraction against gold (precision recall F1)")
+    table.add_column("file", overflow="fold")
+    for group in ("entities typed", "entities untyped", "relations"):
+        table.add_column(group, justify="right", no_wrap=True)
+    for score in report.files:
+        table.add_row(
+            Path(score.file).stem,
+            _scores(score.entities_typed),
+            _scores(score.entities_untyped),
+            _scores(score.relations),
+        )
+    table.add_section()
+    table.add_row(
+        "[bold]micro total[/]",
+        _scores(report.entities_typed),
+        _scores(report.entities_untyped),
+        _scores(report.relations),
+    )
+    return table
+
+
+@app.command()
+@reports_errors
+def evaluate(
+    gold: Annotated[Path, typer.Option("--gold", help="Directory of gold JSON files.")],
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Directory of the texts (default GOLD/../corpus).")
+    ] = None,
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+) -> None:
+    """Score extraction against hand-annotated files: entity (typed, untyped) and relation P/R/F1."""
+    from graph.evaluation import evaluate_gold
+
+    if not gold.is_dir():
+        raise FileNotFoundError(f"{gold}: not a directory of gold files")
+    report = evaluate_gold(gold, corpus)
+    if format is TableFormat.json:
+        _json(report.to_dict())
+        return
+    out.print(_evaluation_table(report))
+
+
+# ---------------------------------------------------------------------------------------------------
+# serve
+# ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Server processes (more than one needs a remote store, --store).")
+    ] = 1,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs, SPARQL at /sparql)."""
+    import uvicorn
+
+    settings = settings_for(data_dir, store)
+    if workers > 1 and not settings.store_url:
+        raise InvalidParameter(
+            "The embedded store has one writer, so it serves one process; "
+            "use --workers 1, or --store URL of a SPARQL server."
+        )
+    # Fail here, in one line, if the store is locked or unreachable, rather than in the server log.
+    with opened_store(settings):
+        pass
+    # The app is built by each server process from the environment.
+    os.environ["MKG_DATA_DIR"] = str(settings.data_dir)
+    if settings.store_url:
+        os.environ["MKG_STORE"] = settings.store_url
+    else:
+        os.environ.pop("MKG_STORE", None)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mkg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def cli(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """maintainer-kg: a knowledge graph of open-source people, with evidence for every fact."""
+
+
+def main() -> None:
+    """Entry point of the `mkg` console script."""
+    app()

@@ -1,0 +1,68 @@
+"""Configuration of the API and the CLI, read from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph.errors import InvalidParameter
+
+DEFAULT_MAX_BODY_BYTES = 5_000_000
+DEFAULT_QUERY_TIMEOUT = 10.0
+DEFAULT_MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the store is and the limits the API enforces.
+
+    `store_url` (a remote SPARQL 1.1 server) wins over `data_dir` (the embedded on-disk store).
+    `admin_token`, when set, is required as `Authorization: Bearer <token>` to add or delete documents.
+    """
+
+    data_dir: Path = Path("data")
+    store_url: str | None = None
+    admin_token: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    query_timeout: float = DEFAULT_QUERY_TIMEOUT
+    max_rows: int = DEFAULT_MAX_ROWS
+
+    @property
+    def store_location(self) -> str | Path:
+        """What `graph.store.open_store` is given."""
+        return self.store_url or self.data_dir
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from MKG_DATA_DIR, MKG_STORE, MKG_ADMIN_TOKEN, MKG_MAX_BODY_BYTES, MKG_QUERY_TIMEOUT,
+        MKG_MAX_ROWS; unset or empty variables keep their defaults."""
+        env = os.environ if environ is None else environ
+
+        def value(name: str) -> str | None:
+            raw = env.get(name, "").strip()
+            return raw or None
+
+        def number(name: str, default: float, kind: type[int] | type[float]) -> float:
+            raw = value(name)
+            if raw is None:
+                return default
+            try:
+                parsed = kind(raw)
+            except ValueError:
+                raise InvalidParameter(
+                    f"{name}={raw!r} is not a number; set it to a positive {kind.__name__}."
+                ) from None
+            if parsed <= 0:
+                raise InvalidParameter(f"{name}={raw!r} must be positive.")
+            return parsed
+
+        return cls(
+            data_dir=Path(value("MKG_DATA_DIR") or "data"),
+            store_url=value("MKG_STORE"),
+            admin_token=value("MKG_ADMIN_TOKEN"),
+            max_body_bytes=int(number("MKG_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int)),
+            query_timeout=float(number("MKG_QUERY_TIMEOUT", DEFAULT_QUERY_TIMEOUT, float)),
+            max_rows=int(number("MKG_MAX_ROWS", DEFAULT_MAX_ROWS, int)),
+        )

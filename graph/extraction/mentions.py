@@ -1,0 +1,367 @@
+"""Typed mentions of a document: spaCy and ruler entities, cleaned and filtered, plus speakers of
+bold `**Name:**` turns and the front-matter authors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from spacy.tokens import Doc, Span
+
+from graph.extraction.pipeline import STOP_LABEL, gazetteer_types, stoplist
+from graph.records import Document, EntityType, Mention
+from graph.resolution import author_name, speaker_tag
+
+# Labels of the stock model that name one of our types; the rest (GPE, LOC, DATE, ...) are dropped.
+NER_TYPES = {
+    "PERSON": EntityType.PERSON,
+    "ORG": EntityType.ORGANIZATION,
+    "PRODUCT": EntityType.PROJECT,
+    "EVENT": EntityType.CONFERENCE,
+}
+RULER_TYPES = {kind.value: kind for kind in EntityType}
+
+# Which source wins when two mentions overlap: explicit structure, then lists, then the model.
+PRIORITY = {"lead": 0, "front_matter": 0, "gazetteer": 1, "rule": 1, "ner": 2}
+
+LEADING_WORDS = {"the", "a", "an", "our", "my", "their", "his", "her", "its", "your", "this", "that"}
+# Greetings and calls that the model runs into the name after them: 'Meet Thomas Graf'.
+GREETINGS = {
+    "meet",
+    "hi",
+    "hello",
+    "hey",
+    "dear",
+    "thanks",
+    "thank",
+    "welcome",
+    "congratulations",
+    "congrats",
+}
+TRAILING = re.compile(r"(['’]s|['’])$")
+EVENT_WORDS = re.compile(r"con\b|summit|conference|days|fest|meetup|forum", re.IGNORECASE)
+NAME_PARTICLES = r"van|von|de|da|del|der|di|du|la|le|bin|al|dos|das"
+PERSON_WORD = re.compile(
+    rf"^([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’.\-]*((Mc|Mac|O['’]|De|Di|La|Le)?[A-Z][a-zß-öø-ÿ'’.\-]+)?|{NAME_PARTICLES})$"
+)
+FIRST_PERSON_WORD = re.compile(r"^I(['’]\w+)?$")
+CAMEL_CASE = re.compile(r"^[A-Z]?[a-z]+[A-Z]\w*$")
+ACRONYM = re.compile(r"^[A-Z]{2,5}s?$")
+# Job titles and roles: 'Tech Lead', 'Specialist Architect' are not people or organisations.
+ROLE_WORD = re.compile(
+    r"^(lead|leads|chair|chairs|co-chair|engineer|engineers|architect|manager|director|developer|"
+    r"specialist|maintainer|maintainers|reviewer|approver|member|members|intern|mentor|mentee|"
+    r"shadow|officer|president|founder|co-founder|ceo|cto|advocate|ambassador|contributor|staff)$",
+    re.IGNORECASE,
+)
+# Lines that credit people: 'Authors & Interviewers: A, B and C', 'Editor: D'.
+CREDIT = re.compile(
+    r"^\s*(?:\*\*)?((?:co-)?authors?|interviewers?|editors?|reviewers?|translators?|contributors?|"
+    r"written by|interviewed by|authors? (?:&|and) interviewers?)(?:\*\*)?\s*:?(?:\*\*)?\s*:?\s*(.+)$",
+    re.IGNORECASE,
+)
+NOT_PRODUCT_WORDS = {
+    "program", "programme", "programs", "team", "teams", "foundation", "summit", "community", "ambassador",
+    "ambassadors", "students", "student", "office", "offices", "group", "inc", "llc", "ltd", "corp", "and",
+    "or",
+}  # fmt: skip
+CREDITED_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?: [A-ZÀ-ÖØ-Þ][\w'’.\-]*){1,3}$")
+
+
+def find_mentions(doc: Doc, document: Document) -> list[Mention]:
+    """Mentions of the five entity types in `document`, ordered by start; `doc` = nlp(document.text)."""
+    lower_words = frozenset(re.findall(r"\b[a-z][a-z\-]+\b", document.text))
+    breaks = sorted({b.start for b in document.blocks} | {b.end for b in document.blocks})
+    candidates = [
+        mention
+        for span in doc.ents
+        for piece in _pieces(span, doc, breaks)
+        if (mention := _entity_mention(piece, document, lower_words)) is not None
+        and not _lone_heading(mention, document)
+    ]
+    candidates += _products_of_organizations(doc, document, lower_words)
+    candidates += _listed_people(document)
+    candidates += _lead_mentions(document)
+    candidates += _author_mentions(document)
+    candidates += _credit_mentions(document)
+    candidates += _profile_heading_mentions(document)
+    return _without_overlaps(candidates)
+
+
+def _pieces(span: Span, doc: Doc, breaks: list[int]) -> Iterator[Span]:
+    """The span cut at block boundaries and blank lines: the model sometimes runs a heading into
+    the paragraph below it ('Kunal Kushwaha\\n\\nKunal Kushwaha is ...')."""
+    start = span.start
+    for token in span:
+        cut = "\n\n" in token.text or any(
+            token.idx <= b < token.idx + len(token.text) or b == token.idx for b in breaks
+        )
+        if cut and token.i > start:
+            yield Span(doc, start, token.i, label=span.label, span_id=span.id)
+            start = token.i
+        if "\n\n" in token.text:
+            start = token.i + 1
+    if start < span.end:
+        yield Span(doc, start, span.end, label=span.label, span_id=span.id)
+
+
+def _entity_mention(span: Span, document: Document, lower_words: frozenset[str]) -> Mention | None:
+    if span.label_ == STOP_LABEL:
+        return None
+    if span.label_ in RULER_TYPES:
+        kind = RULER_TYPES[span.label_]
+        source = "rule" if span.ent_id_ == "rule" else "gazetteer"
+        if not _listed_match_stands(span):
+            return None
+    elif span.label_ in NER_TYPES:
+        kind, source = NER_TYPES[span.label_], "ner"
+    else:
+        return None
+    if source == "ner":
+        while len(span) > 1 and span[-1].pos_ in {"VERB", "AUX", "ADP", "DET", "PRON", "CCONJ"}:
+            span = span[:-1]  # 'DB Schenker Migrated' in a title
+    start, end = _trim(span, document.text, kind)
+    if end <= start:
+        return None
+    text = document.text[start:end]
+    if (
+        source == "ner"
+        and len(span) == 1
+        and kind is EntityType.PERSON
+        and span[0].tag_ not in {"NNP", "NNPS"}
+    ):
+        return None  # 'Sharing', 'Logging': the tagger reads a verb or a noun, not a name
+    if source == "ner":
+        known = gazetteer_types().get(_one_line(text).casefold())
+        if known is not None:  # a listed name the ruler missed: the list's type
+            kind, source = known, "gazetteer"
+        elif not _plausible(text, kind, lower_words):
+            return None
+    if _one_line(text).casefold() in stoplist() or not any(c.isalnum() for c in text):
+        return None
+    return _mention(document, start, end, kind, source)
+
+
+def _listed_match_stands(span: Span) -> bool:
+    """Whether a gazetteer match is the name itself, not a word of something else."""
+    doc = span.doc
+    if span.ent_id_ == "word" and (span[0].is_sent_start or span.start == 0):
+        return False  # 'Go ahead and apply': an English word opening a sentence
+    if span.ent_id_ == "cncf" and len(span) == 1:
+        # A generated one-word company inside a longer capitalised name ('Hong Kong') is not it.
+        before = doc[span.start - 1] if span.start > 0 else None
+        after = doc[span.end] if span.end < len(doc) else None
+        for neighbour in (before, after):
+            if (
+                neighbour is not None
+                and neighbour.is_title
+                and not neighbour.is_sent_start
+                and neighbour.is_alpha
+            ):
+                return False
+    return True
+
+
+def _trim(span: Span, text: str, kind: EntityType) -> tuple[int, int]:
+    """Character bounds of `span` without a leading article and a trailing possessive."""
+    tokens = list(span)
+    while tokens and (
+        tokens[0].lower_ in LEADING_WORDS
+        or FIRST_PERSON_WORD.match(tokens[0].text)
+        or (tokens[0].lower_ in GREETINGS and kind is EntityType.PERSON)
+    ):
+        tokens = tokens[1:]
+    while tokens and not any(c.isalnum() for c in tokens[-1].text):
+        tokens = tokens[:-1]
+    # 'Device Management working groups' names the group 'Device Management'.
+    if len(tokens) > 2 and tokens[-2].text == "working" and tokens[-1].text in {"group", "groups"}:
+        tokens = tokens[:-2]
+    while tokens and tokens[-1].is_space:
+        tokens = tokens[:-1]
+    if not tokens:
+        return 0, 0
+    start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+    trimmed = TRAILING.sub("", text[start:end])
+    end = start + len(trimmed)
+    while start < end and not text[start].isalnum() and text[start] not in "@.":
+        start += 1
+    return start, end
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _plausible(text: str, kind: EntityType, lower_words: frozenset[str]) -> bool:
+    """Whether a span the statistical model found looks like a name of this type."""
+    words = _one_line(text).split()
+    if not words or len(text) < 2 or re.search(r"\]\(|http|#|&|\n\n|[<>{}|=_]", text):
+        return False
+    if not (words[0][0].isupper() or words[0][0].isdigit()):
+        return False  # 'node basis': names start with a capital
+    if any(ROLE_WORD.match(w) for w in words):
+        return False
+    # Every word is used in lower case elsewhere in the text: a capitalised common phrase, a heading.
+    alphabetic = [w for w in words if w.isalpha() and len(w) > 1]
+    if alphabetic and all(w.lower() in lower_words for w in alphabetic):
+        return False
+    if kind is EntityType.PERSON:
+        return (
+            1 <= len(words) <= 4
+            and not any(c.isdigit() for c in text)
+            and all(PERSON_WORD.match(w) for w in words)
+            and not (len(words) > 1 and len(words[-1].rstrip(".")) == 1)  # 'Node C'
+        )
+    if kind is EntityType.CONFERENCE and not EVENT_WORDS.search(text):
+        return False
+    if len(words) == 1 and (CAMEL_CASE.match(words[0]) or ACRONYM.match(words[0])):
+        return False  # 'CiliumNode', 'LoadBalancer' are API kinds; 'AZ', 'POC', 'IPs' are jargon
+    return not (len(words) == 1 and words[0].islower())
+
+
+def _lead_mentions(document: Document) -> list[Mention]:
+    """The speaker of each `**Name:**` turn (a name and a colon, not a bold question alone)."""
+    mentions = []
+    for block in document.blocks:
+        tag = speaker_tag(document, block)
+        if tag is None:
+            continue
+        name, start = tag
+        if "/" in name or name.isupper() or name.casefold() in stoplist():
+            continue  # 'M/G/S' and initials name several people or none
+        mentions.append(_mention(document, start, start + len(name), EntityType.PERSON, "lead"))
+    return mentions
+
+
+def _author_mentions(document: Document) -> list[Mention]:
+    """Front-matter authors where the author block names them."""
+    mentions = []
+    for block in document.blocks:
+        if block.kind != "author":
+            continue
+        for author in document.metadata.authors:
+            name = author_name(author)
+            position = document.text.find(name, block.start, block.end) if name else -1
+            if position >= 0:
+                mention = _mention(
+                    document, position, position + len(name), EntityType.PERSON, "front_matter"
+                )
+                mentions.append(mention)
+    return mentions
+
+
+def _lone_heading(mention: Mention, document: Document) -> bool:
+    """A name the model found only as a whole heading, and nowhere else, is a section title."""
+    if mention.source != "ner" or document.text.count(mention.text) > 1:
+        return False
+    return any(
+        b.kind == "heading" and document.text[b.start : b.end].strip() == mention.text
+        for b in document.blocks
+    )
+
+
+def _products_of_organizations(doc: Doc, document: Document, lower_words: frozenset[str]) -> list[Mention]:
+    """A listed organisation followed by capitalised words names one of its products:
+    'Google Search Console', 'AWS Lambda'; not 'CNCF Students Program' or 'VMware Upstream'."""
+    mentions = []
+    for span in doc.ents:
+        if span.label_ != EntityType.ORGANIZATION.value or span.ent_id_ not in {"hand", "cncf"}:
+            continue
+        end = span.end
+        while (
+            end < len(doc)
+            and end - span.end < 3
+            and (doc[end].is_title or doc[end].is_upper)
+            and doc[end].pos_ == "PROPN"
+            and not doc[end].ent_type_
+            and not ROLE_WORD.match(doc[end].text)
+            and doc[end].lower_ not in NOT_PRODUCT_WORDS
+            and not doc[end].is_sent_start
+        ):
+            end += 1
+        added = [t.lower_ for t in doc[span.end : end] if t.is_alpha]
+        if added and all(word in lower_words for word in added):
+            continue  # 'VMware Upstream': ordinary words the text also uses in lower case
+        if end > span.end:
+            start_char, end_char = span.start_char, doc[end - 1].idx + len(doc[end - 1].text)
+            if _one_line(document.text[start_char:end_char]).casefold() not in stoplist():
+                mentions.append(_mention(document, start_char, end_char, EntityType.PROJECT, "rule"))
+    return mentions
+
+
+def _listed_people(document: Document) -> list[Mention]:
+    """List items that are a name and a note in brackets: 'Divine Odazie (Developer Relations)'."""
+    mentions = []
+    for block in document.blocks:
+        if block.kind != "list_item":
+            continue
+        item = document.text[block.start : block.end]
+        match = re.match(r"\s*([^()\n]+?)\s*\([^()\n]+\)\s*$", item)
+        if match is None:
+            continue
+        name = match.group(1)
+        if CREDITED_NAME.match(name) and len(name.split()) <= 3 and name.casefold() not in gazetteer_types():
+            start = block.start + match.start(1)
+            mentions.append(_mention(document, start, start + len(name), EntityType.PERSON, "rule"))
+    return mentions
+
+
+def _credit_mentions(document: Document) -> list[Mention]:
+    """People listed on a credit line: 'Authors & Interviewers: Anubhav Vardhan, Atharva Shinde'."""
+    mentions = []
+    for block in document.blocks:
+        if block.kind not in {"paragraph", "author"}:
+            continue
+        line = document.text[block.start : block.end].split("\n")[0]
+        match = CREDIT.match(line)
+        if match is None:
+            continue
+        offset = block.start + match.start(2)
+        items = list(re.finditer(r"[^,;&]+", match.group(2)))
+        if not match.group(1).lower().endswith(("s", "interviewers")):
+            items = items[:1]  # 'Author: Amir Kheirkhahan, DB Schenker' credits one person and a company
+        for item in items:
+            name = re.sub(r"^\s*(and\s+)?", "", item.group())
+            name = re.sub(r"\s*\(.*$", "", name).strip()
+            if CREDITED_NAME.match(name):
+                start = offset + item.start() + item.group().index(name)
+                mentions.append(_mention(document, start, start + len(name), EntityType.PERSON, "rule"))
+    return mentions
+
+
+def _profile_heading_mentions(document: Document) -> list[Mention]:
+    """A heading that is a person's name over a paragraph about them: 'Arsh Sharma' / 'Arsh is ...'."""
+    mentions = []
+    blocks = list(document.blocks)
+    for index, block in enumerate(blocks):
+        if block.kind != "heading" or index + 1 >= len(blocks):
+            continue
+        name = _one_line(document.text[block.start : block.end])
+        words = name.split()
+        if not CREDITED_NAME.match(name) or len(words) > 3 or name.casefold() in gazetteer_types():
+            continue
+        if any(ROLE_WORD.match(w) for w in words):
+            continue
+        following = document.text[blocks[index + 1].start : blocks[index + 1].end]
+        if re.match(rf"\s*{re.escape(words[0])}\b", following):
+            start = document.text.index(name.split()[0], block.start)
+            mentions.append(_mention(document, start, start + len(name), EntityType.PERSON, "rule"))
+    return mentions
+
+
+def _mention(document: Document, start: int, end: int, kind: EntityType, source: str) -> Mention:
+    raw_start, raw_end = document.raw_span(start, end)
+    return Mention(document.text[start:end], kind, start, end, raw_start, raw_end, source)
+
+
+def _without_overlaps(candidates: Iterable[Mention]) -> list[Mention]:
+    """Keep, of overlapping mentions, the one from the strongest source (then the longest)."""
+    ranked = sorted(candidates, key=lambda m: (PRIORITY.get(m.source, 3), -(m.end - m.start), m.start))
+    kept: list[Mention] = []
+    taken: list[tuple[int, int]] = []
+    for mention in ranked:
+        if any(mention.start < end and start < mention.end for start, end in taken):
+            continue
+        kept.append(mention)
+        taken.append((mention.start, mention.end))
+    return sorted(kept, key=lambda m: (m.start, m.end))

@@ -1,0 +1,219 @@
+"""The ingest use case: files -> documents -> facts with evidence -> one named graph per document."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, read_document
+from graph.errors import DocumentTooLarge, MkgError
+from graph.records import Document, Extraction
+from graph.store.base import Store
+from graph.vocab import document_iri
+
+log = logging.getLogger(__name__)
+
+Extractor = Callable[[Document], Extraction]
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """What one stored document contributed to the graph."""
+
+    document_id: str
+    iri: str
+    entities: int
+    facts: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class IngestFailure:
+    """A file that was skipped, with the error code and a message saying what to do."""
+
+    source: str
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class IngestEvent:
+    """Progress of `ingest_paths`: sent once per file, after it was stored or skipped."""
+
+    source: str
+    done: int
+    total: int
+    summary: DocumentSummary | None = None
+    failure: IngestFailure | None = None
+
+
+@dataclass
+class IngestReport:
+    """Outcome of an ingest run: stored documents and skipped files, in input order."""
+
+    documents: list[DocumentSummary] = field(default_factory=list)
+    failures: list[IngestFailure] = field(default_factory=list)
+
+    @property
+    def entities(self) -> int:
+        return sum(d.entities for d in self.documents)
+
+    @property
+    def facts(self) -> int:
+        return sum(d.facts for d in self.documents)
+
+
+def _is_hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Document files under `paths`, each with its source name, sorted by source.
+
+    A directory is searched recursively (hidden files and directories skipped) and its files are named
+    by their path relative to it; a file argument is named by its file name. Suffixes are
+    `DOCUMENT_SUFFIXES`. A path that does not exist raises FileNotFoundError.
+    """
+    found: dict[str, Path] = {}
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for candidate in path.rglob("*"):
+                if (
+                    candidate.is_file()
+                    and candidate.suffix.lower() in DOCUMENT_SUFFIXES
+                    and not _is_hidden(candidate, path)
+                ):
+                    found.setdefault(candidate.relative_to(path).as_posix(), candidate)
+        elif path.is_file():
+            found.setdefault(path.name, path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or directory")
+    return [(found[source], source) for source in sorted(found)]
+
+
+def _default_extractor() -> Extractor:
+    # Imported here so that the store, the API and the CLI load without spaCy until extraction runs.
+    from graph.extraction import extract
+
+    return extract
+
+
+def store_extraction(extraction: Extraction, store: Store) -> DocumentSummary:
+    """Replace the document's named graph in `store` with the triples of this extraction."""
+    from graph.rdf import extraction_to_graph, to_ntriples
+
+    document = extraction.document
+    iri = str(document_iri(document.id))
+    store.add_document(iri, to_ntriples(extraction_to_graph(extraction)))
+    return DocumentSummary(
+        document_id=document.id,
+        iri=iri,
+        entities=len(extraction.entities),
+        facts=len(extraction.facts),
+        source=document.source,
+    )
+
+
+def ingest_document(
+    document: Document, store: Store, *, extractor: Extractor | None = None
+) -> DocumentSummary:
+    """Extract the facts of one document and store them as its named graph (replacing any earlier one)."""
+    extract = extractor or _default_extractor()
+    return store_extraction(extract(document), store)
+
+
+def read_file(path: Path, source: str) -> Document:
+    """Read a document file, refusing one over `MAX_DOCUMENT_BYTES` without loading all of it."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentTooLarge(
+            f"{source}: larger than {MAX_DOCUMENT_BYTES} bytes; split it into smaller documents."
+        )
+    return read_document(data, source)
+
+
+def _failure(source: str, error: Exception) -> IngestFailure:
+    if isinstance(error, MkgError):
+        return IngestFailure(source, error.code, error.detail)
+    if isinstance(error, OSError):
+        return IngestFailure(source, "unreadable_file", f"{source}: {error.strerror or error}")
+    # Reported to the caller as a failure; the traceback is kept for debugging only.
+    log.debug("extraction failed for %s", source, exc_info=error)
+    return IngestFailure(
+        source, MkgError.code, f"{source}: extraction failed ({type(error).__name__}: {error}); file skipped."
+    )
+
+
+def _extractions(
+    documents: list[Document], extractor: Extractor | None, n_process: int
+) -> Iterator[tuple[Document, Extraction | Exception]]:
+    """Extraction of each document, or the error that stopped it, in input order."""
+    if extractor is None and n_process > 1 and len(documents) > 1:
+        from graph.extraction import extract_all
+
+        done = 0
+        try:
+            for extraction in extract_all(documents, n_process=n_process):
+                yield documents[done], extraction
+                done += 1
+            return
+        except Exception:  # one bad document must not lose the others
+            log.warning("parallel extraction stopped at document %d; continuing one by one", done)
+        documents = documents[done:]
+    extract = extractor or _default_extractor()
+    for document in documents:
+        try:
+            yield document, extract(document)
+        except Exception as error:  # reported as a failure of this file only
+            yield document, error
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    store: Store,
+    *,
+    on_progress: Callable[[IngestEvent], None] | None = None,
+    n_process: int = 1,
+    extractor: Extractor | None = None,
+) -> IngestReport:
+    """Ingest every document file under `paths`; a file that fails is reported and skipped.
+
+    `n_process` > 1 extracts with that many spaCy processes. `on_progress` is called once per file.
+    """
+    files = discover(paths)
+    total = len(files)
+    report = IngestReport()
+    done = 0
+
+    def record(source: str, summary: DocumentSummary | None, failure: IngestFailure | None) -> None:
+        nonlocal done
+        done += 1
+        if summary is not None:
+            report.documents.append(summary)
+        if failure is not None:
+            report.failures.append(failure)
+        if on_progress is not None:
+            on_progress(IngestEvent(source, done, total, summary, failure))
+
+    documents: list[Document] = []
+    for path, source in files:
+        try:
+            documents.append(read_file(path, source))
+        except (MkgError, OSError) as error:
+            record(source, None, _failure(source, error))
+
+    for document, outcome in _extractions(documents, extractor, n_process):
+        if isinstance(outcome, Exception):
+            record(document.source, None, _failure(document.source, outcome))
+            continue
+        try:
+            summary = store_extraction(outcome, store)
+        except MkgError as error:
+            record(document.source, None, _failure(document.source, error))
+        else:
+            record(document.source, summary, None)
+    return report

@@ -1,0 +1,560 @@
+"""Relationship questions over the store: documents, entities, profiles and contributions.
+
+Every question is a SPARQL query built from `graph.vocab` terms; user input enters only as an escaped
+string literal or as an IRI minted by the vocabulary from a validated key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rdflib import URIRef
+from rdflib.namespace import RDF, RDFS
+
+from graph.errors import InvalidParameter, InvalidQuery
+from graph.records import EntityType, Predicate
+from graph.store.base import SelectResult, Store, Term
+from graph.vocab import (
+    CLASS_OF,
+    DCTERMS,
+    MKG,
+    PREDICATE_OF_PROPERTY,
+    PROPERTY_OF,
+    PROV,
+    TYPE_OF_CLASS,
+    document_id_of_iri,
+    document_iri,
+    entity_iri,
+    key_of_entity_iri,
+)
+
+# An entity key as `graph.vocab.entity_key` makes it: type, slash, slug.
+ENTITY_KEY = re.compile(r"[a-z]+/[a-z0-9][a-z0-9-]*")
+# Characters that may not appear inside an IRI reference in SPARQL.
+_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`]")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Records returned to the API and the CLI
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document."""
+
+    id: str
+    iri: str
+    source: str | None = None
+    title: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """One end of a fact: the entity's key, its name in the document and its type."""
+
+    key: str
+    name: str
+    type: EntityType | None = None
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    """An entity as listed by a search: every name and alias it has across documents."""
+
+    key: str
+    name: str
+    type: EntityType
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """Where a fact was read: raw[start:end] of the document is `text`."""
+
+    document_id: str
+    text: str
+    start: int
+    end: int
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class FactView:
+    """A fact seen from one entity: the predicate, the entity at the other end and the evidence."""
+
+    predicate: Predicate
+    other: EntityRef
+    evidence: EvidenceView
+    confidence: float | None = None
+    since: str | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything the graph says about one entity, with evidence for each fact."""
+
+    key: str
+    name: str
+    type: EntityType
+    aliases: tuple[str, ...]
+    handles: tuple[str, ...]
+    documents: tuple[str, ...]
+    facts_out: tuple[FactView, ...]
+    facts_in: tuple[FactView, ...]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A person who contributed to or maintains a project, with the evidence."""
+
+    person: EntityRef
+    predicate: Predicate
+    project: EntityRef
+    evidence: EvidenceView
+    confidence: float | None = None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Building queries safely
+# ---------------------------------------------------------------------------------------------------
+
+
+def sparql_string(value: str) -> str:
+    """`value` as a SPARQL string literal, every special character escaped."""
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+        .replace("\b", "\\b")
+        .replace("\f", "\\f")
+    )
+    return f'"{escaped}"'
+
+
+def sparql_iri(iri: URIRef | str) -> str:
+    """`iri` as a SPARQL IRI reference; refuses IRIs that would break out of the brackets."""
+    text = str(iri)
+    if _IRI_FORBIDDEN.search(text):
+        raise InvalidParameter(f'{text!r} is not a valid identifier (it holds spaces or <>"{{}}|\\^`).')
+    return f"<{text}>"
+
+
+def is_entity_key(key: str) -> bool:
+    """True when `key` has the shape of an entity key ('person/laurent-bernaille')."""
+    return ENTITY_KEY.fullmatch(key) is not None
+
+
+def _values(variable: str, terms: Iterable[str]) -> str:
+    return f"VALUES ?{variable} {{ {' '.join(terms)} }}"
+
+
+def _prefixes() -> str:
+    names = {"rdf": RDF, "rdfs": RDFS, "mkg": MKG, "prov": PROV, "dcterms": DCTERMS}
+    return "".join(f"PREFIX {name}: <{namespace}>\n" for name, namespace in names.items())
+
+
+PREFIXES = _prefixes()
+
+_CLASSES = " ".join(sparql_iri(iri) for iri in CLASS_OF.values())
+
+
+def _value(row: dict[str, Term], name: str) -> str | None:
+    term = row.get(name)
+    return term["value"] if term is not None else None
+
+
+def _int(row: dict[str, Term], name: str) -> int:
+    value = _value(row, name)
+    return int(value) if value is not None else 0
+
+
+def _float(row: dict[str, Term], name: str) -> float | None:
+    value = _value(row, name)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _select(store: Store, body: str) -> SelectResult:
+    return store.select(PREFIXES + body)
+
+
+def _best_name(names: Iterable[str]) -> str:
+    """The fullest of the names different documents give an entity (ties: alphabetical)."""
+    return sorted(names, key=lambda n: (-len(n), n))[0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Documents
+# ---------------------------------------------------------------------------------------------------
+
+
+def count_documents(store: Store) -> int:
+    """Number of stored documents."""
+    return len(store.documents())
+
+
+def list_documents(store: Store, *, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
+    """Stored documents sorted by IRI, with their source path, title and date when the graph gives them."""
+    graphs = store.documents()
+    page = graphs[offset : None if limit is None else offset + limit]
+    if not page:
+        return []
+    result = _select(
+        store,
+        f"""SELECT ?doc ?source ?title ?date WHERE {{
+  {_values("doc", (sparql_iri(iri) for iri in page))}
+  GRAPH ?doc {{
+    ?doc a mkg:Document .
+    OPTIONAL {{ ?doc mkg:sourcePath ?source }}
+    OPTIONAL {{ ?doc dcterms:title ?title }}
+    OPTIONAL {{ ?doc dcterms:date ?date }}
+  }}
+}}""",
+    )
+    found = {_value(row, "doc"): row for row in result.rows}
+    documents = []
+    for iri in page:
+        row = found.get(iri, {})
+        documents.append(
+            DocumentInfo(
+                id=document_id_of_iri(iri) or iri,
+                iri=iri,
+                source=_value(row, "source"),
+                title=_value(row, "title"),
+                date=_value(row, "date"),
+            )
+        )
+    return documents
+
+
+# ---------------------------------------------------------------------------------------------------
+# Entities
+# ---------------------------------------------------------------------------------------------------
+
+
+def find_entities(
+    store: Store,
+    type: EntityType | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[EntitySummary]:
+    """Entities of `type` whose name, an alias or a handle contains `q` (case-insensitive), sorted by key."""
+    if limit < 1 or offset < 0:
+        raise InvalidParameter("limit must be at least 1 and offset at least 0.")
+    classes = sparql_iri(CLASS_OF[type]) if type is not None else _CLASSES
+    search = ""
+    if q and q.strip():
+        needle = sparql_string(q.strip().lower())
+        search = f"""
+    ?e rdfs:label|mkg:alias|mkg:handle ?form .
+    FILTER(CONTAINS(LCASE(STR(?form)), {needle}))"""
+    page = _select(
+        store,
+        f"""SELECT DISTINCT ?e WHERE {{
+    {_values("class", [classes])}
+    ?e a ?class .{search}
+}} ORDER BY ?e LIMIT {int(limit)} OFFSET {int(offset)}""",
+    )
+    iris = [_value(row, "e") for row in page.rows]
+    keys = [iri for iri in iris if iri is not None]
+    return _describe_entities(store, keys)
+
+
+def _describe_entities(store: Store, iris: Sequence[str]) -> list[EntitySummary]:
+    if not iris:
+        return []
+    result = _select(
+        store,
+        f"""SELECT ?e ?class ?name ?alias WHERE {{
+    {_values("e", (sparql_iri(iri) for iri in iris))}
+    ?e a ?class .
+    {_values("class", [_CLASSES])}
+    OPTIONAL {{ ?e rdfs:label ?name }}
+    OPTIONAL {{ ?e mkg:alias ?alias }}
+}}""",
+    )
+    types: dict[str, EntityType] = {}
+    names: dict[str, set[str]] = {}
+    aliases: dict[str, set[str]] = {}
+    for row in result.rows:
+        iri = _value(row, "e")
+        kind = TYPE_OF_CLASS.get(URIRef(_value(row, "class") or ""))
+        if iri is None or kind is None:
+            continue
+        types.setdefault(iri, kind)
+        if (name := _value(row, "name")) is not None:
+            names.setdefault(iri, set()).add(name)
+        if (alias := _value(row, "alias")) is not None:
+            aliases.setdefault(iri, set()).add(alias)
+    summaries = []
+    for iri in iris:
+        if iri not in types:
+            continue
+        key = key_of_entity_iri(iri) or iri
+        all_names = names.get(iri, set())
+        name = _best_name(all_names) if all_names else key
+        others = (all_names | aliases.get(iri, set())) - {name}
+        summaries.append(EntitySummary(key=key, name=name, type=types[iri], aliases=tuple(sorted(others))))
+    return summaries
+
+
+_FACT_FIELDS = """
+      mkg:evidenceText ?text ;
+      mkg:startOffset ?start ;
+      mkg:endOffset ?end ;
+      prov:wasDerivedFrom ?doc .
+    OPTIONAL { ?ev mkg:confidence ?confidence }
+    OPTIONAL { ?ev dcterms:date ?date }
+    OPTIONAL { ?ev mkg:since ?since }
+    OPTIONAL { ?ev mkg:extractionRule ?rule }"""
+
+
+def _evidence(row: dict[str, Term]) -> EvidenceView:
+    doc = _value(row, "doc") or ""
+    return EvidenceView(
+        document_id=document_id_of_iri(doc) or doc,
+        text=_value(row, "text") or "",
+        start=_int(row, "start"),
+        end=_int(row, "end"),
+        date=_value(row, "date"),
+    )
+
+
+def _ref(row: dict[str, Term], node: str, name: str, kind: str) -> EntityRef:
+    iri = _value(row, node) or ""
+    key = key_of_entity_iri(iri) or iri
+    return EntityRef(
+        key=key,
+        name=_value(row, name) or key,
+        type=TYPE_OF_CLASS.get(URIRef(_value(row, kind) or "")),
+    )
+
+
+def _facts(store: Store, iri: str, direction: str) -> tuple[FactView, ...]:
+    """Facts whose subject (direction 'out') or object ('in') is the entity, one per evidence node."""
+    this, other = ("rdf:subject", "rdf:object") if direction == "out" else ("rdf:object", "rdf:subject")
+    result = _select(
+        store,
+        f"""SELECT ?ev ?p ?other ?otherName ?otherClass ?text ?start ?end ?doc ?confidence ?date ?since ?rule
+WHERE {{
+  GRAPH ?g {{
+    ?ev a mkg:FactEvidence ;
+      {this} {sparql_iri(iri)} ;
+      rdf:predicate ?p ;
+      {other} ?other ;{_FACT_FIELDS}
+    OPTIONAL {{ ?other rdfs:label ?otherName }}
+    OPTIONAL {{ ?other a ?otherClass . {_values("otherClass", [_CLASSES])} }}
+  }}
+}}""",
+    )
+    facts: dict[str, FactView] = {}
+    for row in result.rows:
+        evidence_node = _value(row, "ev") or ""
+        predicate = PREDICATE_OF_PROPERTY.get(URIRef(_value(row, "p") or ""))
+        if predicate is None or evidence_node in facts:
+            continue
+        facts[evidence_node] = FactView(
+            predicate=predicate,
+            other=_ref(row, "other", "otherName", "otherClass"),
+            evidence=_evidence(row),
+            confidence=_float(row, "confidence"),
+            since=_value(row, "since"),
+            rule=_value(row, "rule"),
+        )
+    return tuple(
+        sorted(
+            facts.values(),
+            key=lambda f: (f.predicate.value, f.other.name.lower(), f.evidence.document_id, f.evidence.start),
+        )
+    )
+
+
+def entity_profile(store: Store, key: str) -> Profile | None:
+    """The entity with this key, its names and every fact about it in and out; None when unknown."""
+    if not is_entity_key(key):
+        return None
+    iri = str(entity_iri(key))
+    result = _select(
+        store,
+        f"""SELECT ?g ?p ?v WHERE {{
+  GRAPH ?g {{ {sparql_iri(iri)} ?p ?v . }}
+  {_values("p", ["rdf:type", "rdfs:label", "mkg:alias", "mkg:handle"])}
+}}""",
+    )
+    kinds: set[EntityType] = set()
+    names: set[str] = set()
+    aliases: set[str] = set()
+    handles: set[str] = set()
+    documents: set[str] = set()
+    for row in result.rows:
+        prop, value, graph = _value(row, "p"), _value(row, "v") or "", _value(row, "g") or ""
+        documents.add(document_id_of_iri(graph) or graph)
+        if prop == str(RDF.type):
+            if (kind := TYPE_OF_CLASS.get(URIRef(value))) is not None:
+                kinds.add(kind)
+        elif prop == str(RDFS.label):
+            names.add(value)
+        elif prop == str(MKG.alias):
+            aliases.add(value)
+        elif prop == str(MKG.handle):
+            handles.add(value)
+    if not kinds:
+        return None
+    name = _best_name(names) if names else key
+    return Profile(
+        key=key,
+        name=name,
+        type=sorted(kinds)[0],
+        aliases=tuple(sorted((names | aliases) - {name})),
+        handles=tuple(sorted(handles)),
+        documents=tuple(sorted(documents)),
+        facts_out=_facts(store, iri, "out"),
+        facts_in=_facts(store, iri, "in"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Contributions
+# ---------------------------------------------------------------------------------------------------
+
+
+def _end_filter(variable: str, name_variable: str, value: str | None) -> str:
+    """Restrict one end of a fact to an entity key, or to names containing `value` (case-insensitive)."""
+    if not value or not value.strip():
+        return ""
+    value = value.strip()
+    if is_entity_key(value):
+        return f"FILTER(?{variable} = {sparql_iri(entity_iri(value))})"
+    return f"FILTER(CONTAINS(LCASE(STR(?{name_variable})), {sparql_string(value.lower())}))"
+
+
+CONTRIBUTION_PREDICATES = (Predicate.CONTRIBUTED_TO, Predicate.MAINTAINER_OF)
+
+
+def contributions(
+    store: Store, person: str | None = None, project: str | None = None, *, limit: int = 1000
+) -> list[Contribution]:
+    """Who contributed to (or maintains) which project, with evidence.
+
+    `person` and `project` are entity keys ('project/cilium') or parts of a name ('cilium').
+    """
+    predicates = " ".join(sparql_iri(PROPERTY_OF[p]) for p in CONTRIBUTION_PREDICATES)
+    result = _select(
+        store,
+        f"""SELECT ?ev ?p ?person ?personName ?personClass ?project ?projectName ?projectClass
+       ?text ?start ?end ?doc ?confidence ?date ?since ?rule
+WHERE {{
+  GRAPH ?g {{
+    {_values("p", [predicates])}
+    ?ev a mkg:FactEvidence ;
+      rdf:subject ?person ;
+      rdf:predicate ?p ;
+      rdf:object ?project ;{_FACT_FIELDS}
+    OPTIONAL {{ ?person rdfs:label ?personName }}
+    OPTIONAL {{ ?project rdfs:label ?projectName }}
+    OPTIONAL {{ ?person a ?personClass . {_values("personClass", [_CLASSES])} }}
+    OPTIONAL {{ ?project a ?projectClass . {_values("projectClass", [_CLASSES])} }}
+    {_end_filter("person", "personName", person)}
+    {_end_filter("project", "projectName", project)}
+  }}
+}} ORDER BY ?projectName ?personName ?doc ?start LIMIT {int(limit)}""",
+    )
+    seen: set[str] = set()
+    found = []
+    for row in result.rows:
+        evidence_node = _value(row, "ev") or ""
+        predicate = PREDICATE_OF_PROPERTY.get(URIRef(_value(row, "p") or ""))
+        if predicate is None or evidence_node in seen:
+            continue
+        seen.add(evidence_node)
+        found.append(
+            Contribution(
+                person=_ref(row, "person", "personName", "personClass"),
+                predicate=predicate,
+                project=_ref(row, "project", "projectName", "projectClass"),
+                evidence=_evidence(row),
+                confidence=_float(row, "confidence"),
+            )
+        )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------
+# The read-only SPARQL endpoint
+# ---------------------------------------------------------------------------------------------------
+
+_UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+_QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+# Things that may hold keyword-like text and are not keywords: comments, strings, IRIs, variables,
+# prefixed names. Order matters: long strings before short ones.
+_NOT_KEYWORDS = re.compile(
+    r"""\#[^\n]*
+      | '''(?:[^'\\]|\\.|'(?!''))*'''
+      | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      | '(?:[^'\\\n]|\\.)*'
+      | "(?:[^"\\\n]|\\.)*"
+      | <[^<>"{}|^`\\\s]*>
+      | [?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+
+      | [A-Za-z_][\w.\-]*:[\w.\-:%]*
+      | :[\w.\-:%]*""",
+    re.VERBOSE,
+)
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _keywords(sparql: str) -> list[str]:
+    return [w.upper() for w in _WORD.findall(_NOT_KEYWORDS.sub(" ", sparql))]
+
+
+def query_form(sparql: str) -> str:
+    """The form of a read-only query: 'SELECT', 'ASK', 'CONSTRUCT' or 'DESCRIBE'.
+
+    Raises InvalidQuery for updates (the endpoint is read-only), SERVICE (no federated queries) and
+    text that names no query form; other syntax errors are left to the store's parser.
+    """
+    words = _keywords(sparql)
+    first = next((w for w in words if w not in {"PREFIX", "BASE"}), None)
+    if first in _UPDATE_KEYWORDS or "LOAD" in words:
+        keyword = first if first in _UPDATE_KEYWORDS else "LOAD"
+        raise InvalidQuery(
+            f"{keyword} is an update; this SPARQL endpoint is read-only. "
+            "Add documents with POST /documents or `mkg ingest`."
+        )
+    if "SERVICE" in words:
+        raise InvalidQuery("SERVICE (federated query) is not allowed; query this store only.")
+    form = next((w for w in words if w in _QUERY_FORMS), None)
+    if form is None:
+        raise InvalidQuery("The query has no SELECT, ASK, CONSTRUCT or DESCRIBE; send a SPARQL 1.1 query.")
+    return form
+
+
+def document_graph(document_id: str) -> str:
+    """The named graph IRI of a document id, checked to be a safe IRI."""
+    iri = str(document_iri(document_id))
+    sparql_iri(iri)
+    return iri
+
+
+def with_row_limit(sparql: str, max_rows: int) -> str:
+    """The query with `LIMIT max_rows` appended when it is a SELECT or CONSTRUCT that sets no LIMIT.
+
+    Queries with a trailing VALUES clause, or any LIMIT (even in a sub-query), are left as they are.
+    """
+    words = _keywords(sparql)
+    form = next((w for w in words if w in _QUERY_FORMS), None)
+    if form not in {"SELECT", "CONSTRUCT"} or "LIMIT" in words or "VALUES" in words:
+        return sparql
+    # On its own line, so that a trailing comment cannot swallow it.
+    return f"{sparql}\nLIMIT {int(max_rows)}"

@@ -1,0 +1,570 @@
+"""Fold the mentions of one document into entities, and find who speaks where (narrator, turns,
+interviewer, interviewees). Pure: no spaCy, no I/O beyond reading the abbreviation list once."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.records import Block, Document, Entity, EntityType, Mention, Resolution, Turn
+from graph.vocab import entity_key
+
+ABBREVIATIONS_FILE = Path(__file__).resolve().parent / "extraction" / "gazetteers" / "abbreviations.tsv"
+
+# How much a mention's source counts when the mentions of one entity disagree on its type.
+TYPE_WEIGHT = {"gazetteer": 4, "front_matter": 3, "lead": 3, "rule": 3, "narrator": 3, "ner": 1}
+SMALL_WORDS = {"of", "and", "for", "the", "in", "on", "as", "a", "to", "de"}
+
+PERSON_NAME = r"([A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.\-]+){0,3})"
+BYLINE = re.compile(
+    r"^[ \t]*(?:\*\*|__)?(?i:written by|authors?|posted by|by)[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*"
+    + PERSON_NAME,
+    re.MULTILINE,
+)
+INTERVIEWER_LINE = re.compile(
+    r"(?i:interviewed by|interviewer|interview by|questions by)[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*"
+    + PERSON_NAME
+)
+INTERVIEW_TITLE = re.compile(
+    r"meet the maintainers?\s*[:\-–—]\s*(.+)|spotlight on\s+(.+)|interview with\s+(.+)|"
+    r"(?:^|\s)meet\s+(?!the\b|our\b)(.+)|in conversation with\s+(.+)",
+    re.IGNORECASE,
+)
+FIRST_PERSON = re.compile(r"\b(I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|me|my|mine|myself)\b")
+QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
+GITHUB_NAME = r"(?P<handle>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))"
+HANDLE_AFTER_NAME = re.compile(
+    r"[\s(\[,]{0,4}(?:@|(?:,?\s*(?:also known as|aka|a\.k\.a\.)\s+@?))" + GITHUB_NAME + r"\b"
+)
+GITHUB_LINK_ON_NAME = re.compile(r"\]\((?:https?://)?(?:www\.)?github\.com/" + GITHUB_NAME + r"/?\)")
+
+
+@functools.cache
+def abbreviation_pairs() -> dict[str, str]:
+    """Case-folded short form -> case-folded long form, from the gazetteer list."""
+    pairs: dict[str, str] = {}
+    for line in ABBREVIATIONS_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            short, long = line.split("\t", 1)
+            pairs[short.strip().casefold()] = long.strip().casefold()
+    return pairs
+
+
+def normalise_name(text: str) -> str:
+    """One spelling of a surface form: single spaces, 'SIG-Node' -> 'SIG Node'."""
+    name = " ".join(text.split())
+    name = re.sub(r"^(SIG|WG)\s*-\s*", r"\1 ", name, flags=re.IGNORECASE)
+    return name.strip(" .,;:!?\"'“”‘’()[]")
+
+
+@dataclass
+class _Cluster:
+    """Mentions folded so far into one entity."""
+
+    forms: Counter[str] = field(default_factory=Counter)
+    votes: Counter[EntityType] = field(default_factory=Counter)
+    sources: Counter[str] = field(default_factory=Counter)
+    first: int = 0
+    members: list[int] = field(default_factory=list)
+    handles: set[str] = field(default_factory=set)
+
+    @property
+    def type(self) -> EntityType:
+        # Ties go to the earlier type in EntityType order, so the vote is deterministic.
+        order = list(EntityType)
+        return max(self.votes, key=lambda kind: (self.votes[kind], -order.index(kind)))
+
+    @property
+    def name(self) -> str:
+        """The fullest form: most words, then most frequent, then first seen."""
+        forms = list(self.forms)
+        return max(
+            forms,
+            key=lambda f: (
+                len(f.split()),
+                len(f) if self.type is EntityType.PERSON else 0,
+                self.forms[f],
+                -forms.index(f),
+            ),
+        )
+
+    def absorb(self, other: _Cluster) -> None:
+        self.forms.update(other.forms)
+        self.votes.update(other.votes)
+        self.sources.update(other.sources)
+        self.members += other.members
+        self.handles |= other.handles
+        self.first = min(self.first, other.first)
+
+
+def resolve(document: Document, mentions: Sequence[Mention]) -> Resolution:
+    """Entities of one document, each mention's entity key, and the speakers of the text."""
+    clusters = _cluster_by_surface(mentions)
+    clusters = _fold_person_names(clusters, mentions)
+    clusters = _fold_abbreviations(clusters)
+    clusters = _fold_suffixes(clusters)
+    clusters = _fold_misspellings(clusters)
+    _attach_handles(clusters, mentions, document)
+
+    entities: dict[str, Entity] = {}
+    mention_keys: list[str | None] = [None] * len(mentions)
+    for cluster in sorted(clusters, key=lambda c: c.first):
+        key = entity_key(cluster.type, cluster.name)
+        aliases = {f for f in cluster.forms if f != cluster.name}
+        previous = entities.get(key)
+        if previous is not None:  # two clusters whose names differ only in case or punctuation
+            aliases |= set(previous.aliases)
+            cluster.handles |= set(previous.handles)
+        entities[key] = Entity(
+            key,
+            cluster.name if previous is None else previous.name,
+            cluster.type,
+            tuple(sorted(aliases, key=str.casefold)),
+            tuple(sorted(cluster.handles)),
+        )
+        for index in cluster.members:
+            mention_keys[index] = key
+
+    speakers = _Speakers(document, entities)
+    interviewer = speakers.interviewer()
+    turns = speakers.turns(interviewer)
+    narrator = speakers.narrator(turns)
+    interviewees = speakers.interviewees(turns, interviewer)
+    return Resolution(
+        entities=tuple(sorted(entities.values(), key=lambda e: e.key)),
+        mentions=tuple(mentions),
+        mention_keys=tuple(mention_keys),
+        narrator=narrator,
+        turns=tuple(turns),
+        interviewer=interviewer,
+        interviewees=tuple(interviewees),
+    )
+
+
+def _cluster_by_surface(mentions: Sequence[Mention]) -> list[_Cluster]:
+    """One cluster per case-folded spelling."""
+    by_form: dict[str, _Cluster] = {}
+    for index, mention in enumerate(mentions):
+        form = normalise_name(mention.text)
+        if not form:
+            continue
+        cluster = by_form.setdefault(form.casefold(), _Cluster(first=mention.start))
+        cluster.forms[form] += 1
+        cluster.votes[mention.type] += TYPE_WEIGHT.get(mention.source, 1)
+        cluster.sources[mention.source] += 1
+        cluster.members.append(index)
+    return list(by_form.values())
+
+
+def _fold_person_names(clusters: list[_Cluster], mentions: Sequence[Mention]) -> list[_Cluster]:
+    """'Thomas' after 'Thomas Graf' is Thomas Graf: a shorter person name joins the full name it
+    begins (or, one word, ends); with several candidates, the one named closest before it. A lone
+    word the model typed otherwise ('Madhav' as an organisation) joins a person it names too."""
+    people = [c for c in clusters if c.type is EntityType.PERSON]
+    full = [c for c in people if len(c.name.split()) > 1]
+    merged: set[int] = set()
+    for short in clusters:
+        words = short.name.casefold().split()
+        if short.type is not EntityType.PERSON and not (len(words) == 1 and _only_model(short)):
+            continue
+        candidates = [
+            c
+            for c in full
+            if c is not short
+            and id(c) not in merged
+            and len(c.name.split()) > len(words)
+            and (
+                c.name.casefold().split()[: len(words)] == words
+                or (len(words) == 1 and words[0] in _ends(c.name))
+            )
+        ]
+        if not candidates:
+            continue
+        first_use = min(mentions[i].start for i in short.members)
+
+        def distance(candidate: _Cluster, first_use: int = first_use) -> tuple[int, int]:
+            before = [mentions[i].start for i in candidate.members if mentions[i].start <= first_use]
+            return (0, first_use - max(before)) if before else (1, candidate.first)
+
+        target = min(candidates, key=distance)
+        target.absorb(short)
+        merged.add(id(short))
+    return [c for c in clusters if id(c) not in merged]
+
+
+def _ends(name: str) -> set[str]:
+    """Case-folded first and last word of a name."""
+    words = name.casefold().split()
+    return {words[0], words[-1]}
+
+
+def _initials(name: str) -> str:
+    words = [w for w in re.split(r"[\s\-]+", name) if w and w.casefold() not in SMALL_WORDS]
+    return "".join(w[0] for w in words).upper()
+
+
+def _fold_abbreviations(clusters: list[_Cluster]) -> list[_Cluster]:
+    """'CNCF' and 'Cloud Native Computing Foundation' are one entity when both occur."""
+    pairs = abbreviation_pairs()
+    by_name = {c.name.casefold(): c for c in clusters}
+    merged: set[int] = set()
+    for cluster in clusters:
+        short = cluster.name
+        if id(cluster) in merged or " " in short or not (2 <= len(short) <= 6):
+            continue
+        long = by_name.get(pairs.get(short.casefold(), ""))
+        if long is None and short.isupper():
+            matches = [
+                c
+                for c in clusters
+                if c is not cluster
+                and len(c.name.split()) > 1
+                and _initials(c.name) == short
+                and c.type is cluster.type
+            ]
+            long = matches[0] if len(matches) == 1 else None
+        if long is not None and long is not cluster and id(long) not in merged:
+            long.absorb(cluster)
+            merged.add(id(cluster))
+    return [c for c in clusters if id(c) not in merged]
+
+
+def _fold_suffixes(clusters: list[_Cluster]) -> list[_Cluster]:
+    """'Steering Committee' in a text about the 'Kubernetes Steering Committee' is that committee;
+    a lone 'Schenker' from the model in a text about 'DB Schenker' is that company."""
+    merged: set[int] = set()
+    for cluster in clusters:
+        words = cluster.name.split()
+        if cluster.type is not EntityType.ORGANIZATION:
+            continue
+        model_only = set(cluster.votes) == {EntityType.ORGANIZATION} and _only_model(cluster)
+        named_body = re.search(r"(committee|group|foundation|council)$", cluster.name, re.IGNORECASE)
+        if not ((len(words) >= 2 and named_body) or (len(words) == 1 and model_only)):
+            continue
+        longer = [
+            c
+            for c in clusters
+            if c is not cluster
+            and c.type is EntityType.ORGANIZATION
+            and id(c) not in merged
+            and c.name.casefold().endswith(" " + cluster.name.casefold())
+        ]
+        if len(longer) == 1:
+            longer[0].absorb(cluster)
+            merged.add(id(cluster))
+    return [c for c in clusters if id(c) not in merged]
+
+
+def _only_model(cluster: _Cluster) -> bool:
+    """Whether every mention of the cluster came from the statistical model alone."""
+    return set(cluster.sources) == {"ner"}
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance, capped at `limit`."""
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return min(previous[-1], limit)
+
+
+def _fold_misspellings(clusters: list[_Cluster]) -> list[_Cluster]:
+    """'Cilum' and 'Kubernets' are typos of 'Cilium' and 'Kubernetes' when those occur more often."""
+    merged: set[int] = set()
+    ordered = sorted(clusters, key=lambda c: -sum(c.forms.values()))
+    for rare in reversed(ordered):
+        name = rare.name.casefold()
+        for common in ordered:
+            if common is rare or id(common) in merged or id(rare) in merged:
+                continue
+            target = common.name.casefold()
+            if sum(common.forms.values()) <= sum(rare.forms.values()) or len(target) < 6:
+                continue
+            if re.sub(r"\D", "", name) != re.sub(r"\D", "", target) or name[0] != target[0]:
+                continue
+            allowed = 1 if len(target) < 9 else 2
+            if len(name.split()) == len(target.split()) and edit_distance(name, target) <= allowed:
+                common.absorb(rare)
+                merged.add(id(rare))
+    return [c for c in clusters if id(c) not in merged]
+
+
+def _attach_handles(clusters: list[_Cluster], mentions: Sequence[Mention], document: Document) -> None:
+    """A person's handles: '@handle' or 'also known as handle' right after their name, or a
+    github.com profile link on the name itself ('[Ada Lovelace](https://github.com/adal)')."""
+    text, raw = document.text, document.raw
+    for cluster in clusters:
+        if cluster.type is not EntityType.PERSON:
+            continue
+        forms = {f.casefold() for f in cluster.forms}
+        for index in cluster.members:
+            mention = mentions[index]
+            after = HANDLE_AFTER_NAME.match(text, mention.end)
+            link = GITHUB_LINK_ON_NAME.match(raw, mention.raw_end)
+            for match in (after, link):
+                if match is not None and match.group("handle").casefold() not in forms:
+                    cluster.handles.add(match.group("handle"))
+
+
+class _Speakers:
+    """Who the first person is, who asks and who answers."""
+
+    def __init__(self, document: Document, entities: dict[str, Entity]) -> None:
+        self.document = document
+        self.entities = entities
+
+    def person(self, name: str, *, create: bool = True) -> str | None:
+        """Key of the person called `name` (full name, alias, first name), adding one if none."""
+        name = " ".join(name.split()).strip(" .,:;")
+        if not name:
+            return None
+        folded = name.casefold()
+        people = [e for e in self.entities.values() if e.type is EntityType.PERSON]
+        for entity in people:
+            if folded == entity.name.casefold() or folded in (a.casefold() for a in entity.aliases):
+                return entity.key
+        for entity in people:  # 'Arpit' for 'Arpit Agrawal', 'Arpit Agrawal' for a lone 'Arpit'
+            words = entity.name.casefold().split()
+            if folded.split()[0] == words[0] and (len(folded.split()) == 1 or len(words) == 1):
+                return entity.key
+        if not create:
+            return None
+        key = entity_key(EntityType.PERSON, name)
+        self.entities.setdefault(key, Entity(key, name, EntityType.PERSON))
+        return key
+
+    def narrator(self, turns: Sequence[Turn]) -> str | None:
+        """The author; else, when the text outside turns and quotes speaks in the first person, an
+        unnamed author."""
+        for author in self.document.metadata.authors:
+            name = author_name(author)
+            if name:
+                return self.person(name)
+        text = self.document.text
+        byline = BYLINE.search(text)
+        if byline and _looks_like_name(byline.group(1)):
+            return self.person(byline.group(1))
+        if len(FIRST_PERSON.findall(self._own_words(turns))) >= 3:
+            return self.person(f"Author of {self.document.source}")
+        return None
+
+    def _own_words(self, turns: Sequence[Turn]) -> str:
+        """The text without turns and quotations: there the "I" is someone else's."""
+        chars = list(self.document.text)
+        spans = [(b.start, b.end) for b in self.document.blocks if b.kind == "quote"]
+        for start, end in [*spans, *((t.start, t.end) for t in turns)]:
+            chars[start:end] = " " * (end - start)
+        return QUOTED.sub(" ", "".join(chars))
+
+    def tagged(self) -> list[tuple[Block, str]]:
+        """Blocks that open with a speaker tag, with the tag's name."""
+        found = []
+        for block in self.document.blocks:
+            tag = speaker_tag(self.document, block)
+            if tag is not None:
+                found.append((block, tag[0]))
+        return found
+
+    def interviewer(self) -> str | None:
+        explicit = INTERVIEWER_LINE.search(self.document.text)
+        if explicit and _looks_like_name(explicit.group(1)):
+            return self.person(explicit.group(1))
+        tagged = self.tagged()
+        names = {name for _, name in tagged}
+        # In bold-name turns, the front-matter author whose name opens turns is the one who asks ...
+        for author in self.document.metadata.authors:
+            name = author_name(author)
+            if name and (name.split()[0] in names or name in names):
+                return self.person(name)
+        # ... else the speaker whose turns are mostly questions.
+        asked: Counter[str] = Counter()
+        spoke: Counter[str] = Counter()
+        for block, name in tagged:
+            spoke[name] += 1
+            first_paragraph = self.document.text[block.start : block.end].strip().split("\n\n")[0]
+            if is_question_lead(self.document, block) or first_paragraph.rstrip("*_ ").endswith("?"):
+                asked[name] += 1
+        ranked = sorted(asked, key=lambda n: (-asked[n], n))
+        if (
+            ranked
+            and asked[ranked[0]] >= 2
+            and 2 * asked[ranked[0]] >= spoke[ranked[0]]
+            and "/" not in ranked[0]
+        ):
+            return self.person(ranked[0])
+        return None
+
+    def turns(self, interviewer: str | None) -> list[Turn]:
+        tagged = self.tagged()
+        tagged_starts = {block.start for block, _ in tagged}
+        questions = [
+            b
+            for b in self.document.blocks
+            if b.start not in tagged_starts and is_question_lead(self.document, b)
+        ]
+        if tagged and len(tagged) >= len(questions):
+            return self._name_turns(tagged, interviewer)
+        if questions:
+            return self._question_turns(questions, interviewer)
+        return []
+
+    def _span_ends(self, starts: list[int]) -> list[int]:
+        return [*starts[1:], len(self.document.text)]
+
+    def _name_turns(self, tagged: list[tuple[Block, str]], interviewer: str | None) -> list[Turn]:
+        turns = []
+        ends = self._span_ends([block.start for block, _ in tagged])
+        for (block, name), end in zip(tagged, ends, strict=True):
+            if "/" in name:
+                continue  # a group answer ('M/G/S') has no single speaker
+            speaker = self.person(name) if _looks_like_name(name) and not name.isupper() else None
+            if speaker is None:
+                speaker = self._by_initials(name)
+            if speaker is not None:
+                turns.append(Turn(block.start, end, speaker, is_question=speaker == interviewer))
+        return turns
+
+    def _by_initials(self, initials: str) -> str | None:
+        matches = [
+            e.key
+            for e in self.entities.values()
+            if e.type is EntityType.PERSON and _initials(e.name) == initials.replace(".", "").upper()
+        ]
+        return matches[0] if len(matches) == 1 else None
+
+    def _question_turns(self, questions: list[Block], asker: str | None) -> list[Turn]:
+        interviewees = self._title_people()
+        answerer = interviewees[0] if len(interviewees) == 1 else None
+        turns = []
+        ends = self._span_ends([b.start for b in questions])
+        for block, end in zip(questions, ends, strict=True):
+            question_end = block.start + len(block.lead or "")
+            text = self.document.text
+            found = text.find((block.lead or "").strip("* "), block.start, end)
+            if found >= 0:
+                question_end = found + len((block.lead or "").strip("* "))
+            if asker is not None:
+                turns.append(Turn(block.start, min(question_end, end), asker, is_question=True))
+            if answerer is not None and question_end < end:
+                turns.append(Turn(question_end, end, answerer))
+        return turns
+
+    def _title_people(self) -> list[str]:
+        """People an interview title or summary is about: 'Meet the Maintainer: Chris Tarazi'."""
+        keys: list[str] = []
+        for line in (self.document.metadata.title, self.document.metadata.summary):
+            match = INTERVIEW_TITLE.search(line or "")
+            if not match:
+                continue
+            subject = next(g for g in match.groups() if g)
+            for name in re.split(r",\s*|\s+and\s+|\s*&\s*", subject):
+                name = re.sub(r"[\"'“”‘’!.]+$", "", name.strip())
+                if _looks_like_name(name):
+                    key = self.person(name, create=False)
+                    if key is None and len(name.split()) >= 2 and not self._names_other_type(name):
+                        key = self.person(name)
+                    if key is not None and key not in keys:
+                        keys.append(key)
+        return keys
+
+    def _names_other_type(self, name: str) -> bool:
+        folded = name.casefold()
+        return any(
+            e.type is not EntityType.PERSON and (e.name.casefold() in folded or folded in e.name.casefold())
+            for e in self.entities.values()
+        )
+
+    def interviewees(self, turns: list[Turn], interviewer: str | None) -> list[str]:
+        keys = self._title_people()
+        if interviewer is not None:
+            for turn in turns:
+                if not turn.is_question and turn.speaker != interviewer and turn.speaker not in keys:
+                    keys.append(turn.speaker)
+        return [k for k in keys if k != interviewer]
+
+
+def author_name(author: str) -> str:
+    """The person's name in an author credit: 'Frederico Muñoz (SAS Institute)' -> 'Frederico Muñoz'."""
+    name = re.sub(r"\s*[(\[].*$", "", author)
+    name = re.split(r",|\s+-\s+|\s+@\s*", name)[0]
+    return " ".join(name.split())
+
+
+SPEAKER_TAG = re.compile(r"^([A-ZÀ-ÖØ-Þ][\w'’.\-/]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.\-]*){0,3})[ \t]*:(.*)$", re.S)
+NOT_SPEAKERS = {
+    "q",
+    "a",
+    "question",
+    "answer",
+    "note",
+    "update",
+    "tl;dr",
+    "tldr",
+    "ps",
+    "edit",
+    "bonus",
+    "hint",
+    "tip",
+    "warning",
+    "disclaimer",
+    "editor",
+    "editors",
+    "author",
+    "authors",
+    "interviewer",
+    "interviewers",
+    "authors & interviewers",
+    "summary",
+    "example",
+    "important",
+    "source",
+}
+
+
+def speaker_tag(document: Document, block: Block) -> tuple[str, int] | None:
+    """The speaker name opening a `**Name:**` turn and its start in `document.text`, or None.
+
+    The lead is a speaker tag when a name is followed by a colon inside or right after the bold run
+    ('**Arpit:**', '**Ben**:', '**Sandipan: Can you tell us...?**'); group tags ('M/G/S') are kept,
+    the caller decides what they mean.
+    """
+    if not block.lead:
+        return None
+    text = document.text[block.start : block.end]
+    lead = block.lead.strip()
+    position = text.find(lead)
+    if position < 0:
+        return None
+    after_lead = text[position + len(lead) :].lstrip("*_ \t")
+    colon_after = after_lead.startswith(":")
+    candidate = lead if ":" in lead else lead + (":" if colon_after else "")
+    match = SPEAKER_TAG.match(candidate)
+    if match is None:
+        return None
+    name = match.group(1).strip()
+    said = match.group(2).strip() or (after_lead[1:] if colon_after else after_lead).strip()
+    if name.casefold() in NOT_SPEAKERS or len(name) < 2 or not said:
+        return None  # 'Code Contributions:' over a list is a label, not a speaker
+    words = [w for w in name.split() if "/" not in w and len(w) > 1]
+    if words and all(re.search(rf"\b{re.escape(w.lower())}\b", document.text) for w in words):
+        return None  # every word also used in lower case: a phrase, not a name
+    return name, block.start + position
+
+
+def is_question_lead(document: Document, block: Block) -> bool:
+    """A bold question opening a block ('**What got you started?**'), with or without a speaker tag."""
+    return bool(block.lead) and (block.lead or "").strip().rstrip("*_ ").endswith("?")
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not any(c.isdigit() for c in text)

@@ -1,0 +1,169 @@
+"""The remote backend: an Oxigraph server (or any SPARQL 1.1 server with the same endpoints) over HTTP.
+
+Endpoints are Oxigraph server's: `/query` (SPARQL 1.1 Protocol), `/update` (SPARQL 1.1 Update). As in
+the embedded store, every write keeps the server's default graph equal to the merge of the document
+graphs, so the server must run without `--union-default-graph`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from graph.errors import InvalidQuery, NotAcceptable, QueryTimeout, StoreUnavailable
+from graph.store.base import SelectResult
+from graph.store.media import (
+    NAMED_QUAD_COUNT,
+    REBUILD_UNION,
+    checked_iri,
+    checked_ntriples,
+    drop_graph_update,
+    negotiate,
+    query_form,
+    replace_graph_update,
+    with_union_rebuilt,
+)
+from graph.store.oxigraph import select_result_from_json
+
+DEFAULT_TIMEOUT_S = 60.0
+_RESULTS_JSON = "application/sparql-results+json"
+
+
+class RemoteSparqlStore:
+    """A quad store behind a SPARQL server, one named graph per document, union default graph."""
+
+    def __init__(self, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        url = base_url.rstrip("/")
+        # Accept the query endpoint itself as well as the server root.
+        for suffix in ("/query", "/sparql"):
+            if url.endswith(suffix):
+                url = url[: -len(suffix)]
+        self.base_url = url
+        self._client: httpx.Client | None = httpx.Client(timeout=timeout_s)
+
+    @property
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            raise StoreUnavailable("The store is closed; open it again with graph.store.open_store.")
+        return self._client
+
+    def add_document(self, graph_iri: str, ntriples: str) -> None:
+        """Replace the named graph `graph_iri` with these N-Triples, atomically."""
+        # The server runs one update request as one transaction.
+        self._update(replace_graph_update(graph_iri, checked_ntriples(ntriples)))
+
+    def drop_document(self, graph_iri: str) -> bool:
+        """Remove a document's graph; False when it was not there."""
+        iri = checked_iri(graph_iri)
+        if not self.has_document(iri):
+            return False
+        self._update(drop_graph_update(iri))
+        return True
+
+    def has_document(self, graph_iri: str) -> bool:
+        """True when the named graph exists."""
+        iri = checked_iri(graph_iri)
+        payload = self._json_query(f"ASK {{ GRAPH <{iri}> {{ }} }}")
+        return bool(payload.get("boolean"))
+
+    def documents(self) -> list[str]:
+        """IRIs of all named graphs, sorted."""
+        payload = self._json_query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        result = select_result_from_json(payload)
+        return sorted(row["g"]["value"] for row in result.rows if row.get("g", {}).get("type") == "uri")
+
+    def select(self, sparql: str) -> SelectResult:
+        """Run a SELECT (or ASK, as one row {"boolean": ...}) over the union default graph."""
+        form = query_form(sparql)
+        if form is not None and form.gives_graph:
+            raise InvalidQuery(
+                "select() runs SELECT and ASK queries; use query_raw for CONSTRUCT or DESCRIBE."
+            )
+        return select_result_from_json(self._json_query(sparql))
+
+    def query_raw(self, sparql: str, accept: str) -> tuple[bytes, str]:
+        """Run any query form; return the serialized result and its media type."""
+        form = query_form(sparql)
+        # Without a recognisable form the query cannot parse; the server says where it fails.
+        media_type = negotiate(accept, graph_result=form.gives_graph) if form else "*/*"
+        response = self._post_query(sparql, media_type)
+        served = response.headers.get("content-type", media_type).split(";")[0].strip()
+        return response.content, served
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update on the document graphs, then recompute the default graph.
+
+        Both happen in one request (one transaction); what the update writes to the default graph
+        itself is replaced.
+        """
+        self._update(with_union_rebuilt(sparql))
+
+    def rebuild_union(self) -> None:
+        """Recompute the default graph as the merge of all document graphs."""
+        self._update(REBUILD_UNION)
+
+    def triple_count(self) -> int:
+        """Number of quads in the document graphs (the default graph's copies are not counted)."""
+        payload = self._json_query(NAMED_QUAD_COUNT)
+        rows = payload.get("results", {}).get("bindings", [])
+        return int(rows[0]["n"]["value"]) if rows else 0
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _json_query(self, sparql: str) -> dict[str, Any]:
+        response = self._post_query(sparql, _RESULTS_JSON)
+        try:
+            payload: dict[str, Any] = json.loads(response.content)
+        except ValueError as error:
+            raise StoreUnavailable(
+                f"The SPARQL server at {self.base_url} sent a result that is not SPARQL JSON: {error}"
+            ) from error
+        return payload
+
+    def _post_query(self, sparql: str, accept: str) -> httpx.Response:
+        return self._send(
+            "/query",
+            content=sparql.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-query", "Accept": accept},
+            what="query",
+        )
+
+    def _update(self, sparql: str) -> None:
+        self._send(
+            "/update",
+            content=sparql.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update"},
+            what="update",
+        )
+
+    def _send(self, endpoint: str, *, content: bytes, headers: dict[str, str], what: str) -> httpx.Response:
+        url = self.base_url + endpoint
+        try:
+            response = self._http.post(url, content=content, headers=headers)
+        except httpx.TimeoutException as error:
+            raise QueryTimeout(
+                f"The SPARQL server at {self.base_url} did not answer the {what} in time; "
+                "simplify the query (add LIMIT) or try again."
+            ) from error
+        except httpx.HTTPError as error:
+            raise StoreUnavailable(
+                f"Cannot reach the SPARQL server at {self.base_url} ({error}). Start it "
+                "(`oxigraph serve --location DIR --bind HOST:PORT`) or check the URL."
+            ) from error
+        if response.status_code < 400:
+            return response
+        message = response.text.strip() or response.reason_phrase
+        if response.status_code == 400:
+            raise InvalidQuery(f"The SPARQL {what} was refused: {message}")
+        if response.status_code == 406:
+            raise NotAcceptable(f"The SPARQL server cannot serve that format: {message}")
+        raise StoreUnavailable(
+            f"The SPARQL server at {self.base_url} failed on the {what} "
+            f"(HTTP {response.status_code}): {message}"
+        )

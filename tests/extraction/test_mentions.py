@@ -1,0 +1,163 @@
+"""Mentions found in small hand-written texts, one rule per test."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from graph.extraction.mentions import find_mentions
+from graph.extraction.pipeline import build_nlp, gazetteer, ruler_patterns, stoplist, surface_forms
+from graph.records import Block, Document, DocumentMetadata, EntityType, Mention
+
+pytestmark = pytest.mark.slow
+
+
+def document(text: str, *, blocks: tuple[Block, ...] = (), authors: tuple[str, ...] = ()) -> Document:
+    return Document(
+        id="t",
+        source="t.md",
+        raw=text,
+        text=text,
+        offsets=tuple(range(len(text) + 1)),
+        metadata=DocumentMetadata(authors=authors),
+        blocks=blocks,
+    )
+
+
+def found(nlp: Language, text: str, **kwargs: object) -> dict[str, EntityType]:
+    doc = document(text, **kwargs)  # type: ignore[arg-type]
+    return {m.text: m.type for m in find_mentions(nlp(doc.text), doc)}
+
+
+def test_build_nlp_is_built_once_with_the_ruler_before_the_model(nlp: Language) -> None:
+    assert build_nlp() is nlp
+    assert nlp.pipe_names.index("entity_ruler") < nlp.pipe_names.index("ner")
+
+
+def test_gazetteer_names_win_over_the_model_labels(nlp: Language) -> None:
+    names = found(nlp, "Datadog runs Cilium on Kubernetes with eBPF and XDP.")
+    assert names == {
+        "Datadog": EntityType.ORGANIZATION,
+        "Cilium": EntityType.PROJECT,
+        "Kubernetes": EntityType.PROJECT,
+        "eBPF": EntityType.TECHNOLOGY,
+        "XDP": EntityType.TECHNOLOGY,
+    }
+
+
+def test_lower_case_and_hyphenated_project_names_are_found(nlp: Language) -> None:
+    names = found(nlp, "We replaced kube-proxy and moved from Docker to containerd and CRI-O.")
+    assert names["kube-proxy"] is EntityType.PROJECT
+    assert names["containerd"] is EntityType.PROJECT
+    assert names["CRI-O"] is EntityType.PROJECT
+
+
+def test_case_variants_of_listed_names_are_found(nlp: Language) -> None:
+    names = found(nlp, "Containerd is the runtime, and we deploy cilium everywhere.")
+    assert names == {"Containerd": EntityType.PROJECT, "cilium": EntityType.PROJECT}
+
+
+def test_platforms_and_programmes_are_never_mentions(nlp: Language) -> None:
+    names = found(
+        nlp,
+        "Join us on Slack, GitHub and YouTube; I joined through Google Summer of Code "
+        "and the LFX Mentorship with Liz Rice.",
+    )
+    assert names == {"Liz Rice": EntityType.PERSON}
+
+
+def test_kubernetes_api_kinds_are_never_mentions(nlp: Language) -> None:
+    assert "NetworkPolicy" not in found(nlp, "Write a NetworkPolicy for every Pod in the Deployment.")
+
+
+def test_sigs_working_groups_and_committees_are_organizations(nlp: Language) -> None:
+    names = found(
+        nlp,
+        "She chairs SIG Node, helps WG Batch and SIG-Testing, and sits on the "
+        "Kubernetes Steering Committee and the Code of Conduct Committee.",
+    )
+    assert names["SIG Node"] is EntityType.ORGANIZATION
+    assert names["WG Batch"] is EntityType.ORGANIZATION
+    assert names["SIG-Testing"] is EntityType.ORGANIZATION
+    assert names["Kubernetes Steering Committee"] is EntityType.ORGANIZATION
+    assert names["Code of Conduct Committee"] is EntityType.ORGANIZATION
+
+
+def test_conference_editions_keep_region_and_year(nlp: Language) -> None:
+    names = found(nlp, "I spoke at KubeCon EU 2022, then at DockerCon 2017 and at the 2023 KubeCon.")
+    assert names == {
+        "KubeCon EU 2022": EntityType.CONFERENCE,
+        "DockerCon 2017": EntityType.CONFERENCE,
+        "2023 KubeCon": EntityType.CONFERENCE,
+    }
+
+
+def test_possessive_and_leading_article_are_trimmed(nlp: Language) -> None:
+    doc = document("Kubernetes' scheduler and the Cloud Native Computing Foundation's board met.")
+    mentions = find_mentions(nlp(doc.text), doc)
+    assert [m.text for m in mentions] == ["Kubernetes", "Cloud Native Computing Foundation"]
+
+
+def test_dates_places_and_numbers_are_dropped(nlp: Language) -> None:
+    names = found(nlp, "In March 2021 in Paris, 300 people met Thomas Graf.")
+    assert names == {"Thomas Graf": EntityType.PERSON}
+
+
+def test_bold_name_leads_are_people(nlp: Language) -> None:
+    text = "Arpit: What do you do?\n\nNabarun: I review code.\n\nM/G/S: We all do."
+    blocks = (
+        Block("paragraph", 0, 22, lead="Arpit:"),
+        Block("paragraph", 24, 48, lead="Nabarun:"),
+        Block("paragraph", 50, len(text), lead="M/G/S:"),
+    )
+    doc = document(text, blocks=blocks)
+    mentions = [m for m in find_mentions(nlp(doc.text), doc) if m.source == "lead"]
+    assert [(m.text, m.start, m.type) for m in mentions] == [
+        ("Arpit", 0, EntityType.PERSON),
+        ("Nabarun", 24, EntityType.PERSON),
+    ]
+
+
+def test_bold_questions_are_not_people(nlp: Language) -> None:
+    text = "What got you started? I was curious."
+    doc = document(text, blocks=(Block("paragraph", 0, len(text), lead="What got you started?"),))
+    assert [m for m in find_mentions(nlp(doc.text), doc) if m.source == "lead"] == []
+
+
+def test_front_matter_authors_are_people(nlp: Language) -> None:
+    text = "Frederico Muñoz (SAS Institute)\n\nThe etcd project is busy."
+    doc = document(text, blocks=(Block("author", 0, 31),), authors=("Frederico Muñoz (SAS Institute)",))
+    mentions = find_mentions(nlp(doc.text), doc)
+    assert Mention("Frederico Muñoz", EntityType.PERSON, 0, 15, 0, 15, "front_matter") in mentions
+
+
+def test_mentions_map_to_raw_offsets(nlp: Language) -> None:
+    raw = "Meet **Thomas Graf** of Isovalent."
+    text = "Meet Thomas Graf of Isovalent."
+    offsets = (*range(0, 5), *range(7, 18), *range(20, len(raw) + 1))
+    doc = Document(id="t", source="t.md", raw=raw, text=text, offsets=offsets)
+    for mention in find_mentions(nlp(doc.text), doc):
+        assert raw[mention.raw_start : mention.raw_end] == mention.text
+
+
+def test_mentions_are_ordered_and_do_not_overlap(nlp: Language) -> None:
+    doc = document("Cilium and Hubble run on Linux kernel 5.10 at Google; Thomas Graf built Cilium.")
+    mentions = find_mentions(nlp(doc.text), doc)
+    assert mentions == sorted(mentions, key=lambda m: (m.start, m.end))
+    assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False))
+
+
+def test_hand_written_gazetteer_entries_match_case_variants() -> None:
+    entry = next(e for e in gazetteer() if e.name == "Kubernetes")
+    assert {"Kubernetes", "kubernetes"} <= surface_forms(entry)
+    exact = next(e for e in gazetteer() if e.name == "Go")
+    assert surface_forms(exact) == {"Go"}
+
+
+def test_stoplist_names_never_become_typed_patterns() -> None:
+    typed = {
+        p["pattern"].casefold()
+        for p in ruler_patterns()
+        if isinstance(p["pattern"], str) and p["label"] != "STOP"
+    }
+    assert not typed & stoplist()

@@ -1,0 +1,80 @@
+"""Accept negotiation and query-form detection shared by the store backends."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graph.errors import InvalidParameter, NotAcceptable
+from graph.store.media import (
+    GRAPH_MEDIA_TYPES,
+    RESULTS_MEDIA_TYPES,
+    QueryForm,
+    checked_ntriples,
+    negotiate,
+    query_form,
+)
+
+
+@pytest.mark.parametrize(
+    ("sparql", "form"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", QueryForm.SELECT),
+        (
+            "prefix ex: <http://ex.org/select#ask>\nconstruct { ?s ?p ?o } where { ?s ?p ?o }",
+            QueryForm.CONSTRUCT,
+        ),
+        ("# SELECT in a comment\nASK { ?s ?p ?o }", QueryForm.ASK),
+        ("BASE <http://e/> DESCRIBE <x>", QueryForm.DESCRIBE),
+        ('INSERT DATA { <http://a> <http://b> "select" }', None),
+        ("", None),
+    ],
+)
+def test_query_form_is_read_from_the_first_keyword_outside_iris_strings_and_comments(
+    sparql: str, form: QueryForm | None
+) -> None:
+    assert query_form(sparql) == form
+
+
+@pytest.mark.parametrize(
+    ("accept", "graph_result", "chosen"),
+    [
+        ("", False, "application/sparql-results+json"),
+        ("text/*", False, "text/csv"),
+        ("text/*", True, "text/turtle"),
+        ("application/n-triples;q=0.2, application/rdf+xml;q=0.8", True, "application/rdf+xml"),
+        ("text/csv;q=0, */*;q=0.1", False, "application/sparql-results+json"),
+        ("TEXT/CSV", False, "text/csv"),
+        ("application/xml", False, "application/sparql-results+xml"),
+    ],
+)
+def test_negotiation_picks_the_best_offered_media_type(accept: str, graph_result: bool, chosen: str) -> None:
+    assert negotiate(accept, graph_result) == chosen
+
+
+def test_negotiation_names_what_it_can_serve_when_nothing_fits() -> None:
+    with pytest.raises(NotAcceptable) as caught:
+        negotiate("text/csv;q=0, image/png", graph_result=False)
+    assert "application/sparql-results+json" in caught.value.detail
+
+
+@given(st.text(max_size=80), st.booleans())
+def test_negotiation_answers_an_offered_type_or_not_acceptable(accept: str, graph_result: bool) -> None:
+    offered = GRAPH_MEDIA_TYPES if graph_result else RESULTS_MEDIA_TYPES
+    try:
+        chosen = negotiate(accept, graph_result)
+    except NotAcceptable:
+        return
+    assert chosen in offered
+
+
+@given(st.text(max_size=200))
+def test_query_form_never_fails_on_any_text(text: str) -> None:
+    assert query_form(text) in (None, *QueryForm)
+
+
+def test_checked_ntriples_rejects_text_that_is_not_ntriples() -> None:
+    with pytest.raises(InvalidParameter):
+        checked_ntriples("<http://a> <http://b> .")
+    assert checked_ntriples("") == ""

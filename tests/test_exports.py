@@ -1,0 +1,374 @@
+"""Exports: golden files, round trips through the readers of each format, validity, determinism.
+
+Golden files live in tests/golden/; after an intended change, regenerate them with
+`MKG_UPDATE_GOLDEN=1 pytest tests/test_exports.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from graph.errors import InvalidParameter, NotFound
+from graph.exports import (
+    EXPORT_FORMATS,
+    MAX_LAYOUT_NODES,
+    RDF_FORMATS,
+    VIEW_FORMATS,
+    csv_tables,
+    dot_quote,
+    export,
+    export_bytes,
+    iter_export,
+    iter_view,
+    layout_positions,
+)
+from graph.records import EntityType, Predicate
+from graph.views import project_graph
+from graph.vocab import document_iri
+from tests.views_fixture import (
+    DATADOG,
+    ENTITIES,
+    KUBERNETES,
+    LAURENT,
+    RENEE,
+    XDP,
+    DatasetStore,
+    document_graph,
+    load_fixture,
+    memory_stores,
+)
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE_GOLDEN = os.environ.get("MKG_UPDATE_GOLDEN") == "1"
+# The zip container is checked through its members: deflate output may differ between zlib builds.
+TEXT_FORMATS = sorted(set(EXPORT_FORMATS) - {"csv"})
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Dataset.*is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning"),
+]
+
+
+@pytest.fixture(scope="module", params=[name for name, _ in memory_stores()])
+def store(request: pytest.FixtureRequest) -> Iterator[Any]:
+    loaded = load_fixture(dict(memory_stores())[request.param])
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture(scope="module")
+def view(store: Any) -> nx.MultiDiGraph:
+    return project_graph(store)
+
+
+def check_golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if not path.exists():
+        pytest.fail(f"missing golden file {path}; run with MKG_UPDATE_GOLDEN=1 to create it")
+    with path.open(encoding="utf-8", newline="") as golden:
+        assert data.decode("utf-8") == golden.read()
+
+
+def view_signature(graph: nx.MultiGraph | nx.MultiDiGraph) -> set[tuple[str, str, str]]:
+    return {(str(u), str(data["predicate"]), str(v)) for u, v, data in graph.edges(data=True)}
+
+
+# ----------------------------------------------------------------------------------------- the table
+
+
+def test_every_format_has_a_media_type_an_extension_and_a_source() -> None:
+    assert set(EXPORT_FORMATS) == VIEW_FORMATS | RDF_FORMATS
+    assert not VIEW_FORMATS & RDF_FORMATS
+    for media_type, extension in EXPORT_FORMATS.values():
+        assert "/" in media_type and extension.startswith(".")
+
+
+def test_unknown_format_is_refused_with_the_list_of_formats(store: Any) -> None:
+    with pytest.raises(InvalidParameter, match="graphml"):
+        export_bytes(store, "svg")
+
+
+# -------------------------------------------------------------------------------------------- goldens
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
+def test_export_matches_golden_file(store: Any, fmt: str) -> None:
+    check_golden("fixture" + EXPORT_FORMATS[fmt][1], export_bytes(store, fmt))
+
+
+def test_csv_export_matches_golden_tables(store: Any) -> None:
+    with zipfile.ZipFile(io.BytesIO(export_bytes(store, "csv"))) as archive:
+        assert archive.namelist() == ["nodes.csv", "edges.csv"]
+        for member in archive.namelist():
+            check_golden("fixture." + member, archive.read(member))
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORT_FORMATS))
+def test_export_is_byte_identical_across_runs_and_store_engines(fmt: str) -> None:
+    outputs = {export_bytes(load_fixture(s), fmt) for _, s in memory_stores()}
+    outputs.add(export_bytes(load_fixture(DatasetStore()), fmt))
+    assert len(outputs) == 1
+
+
+def test_streamed_chunks_and_written_stream_equal_the_bytes(store: Any) -> None:
+    for fmt in ("gexf", "nquads"):
+        out = io.BytesIO()
+        export(store, fmt, out)
+        assert out.getvalue() == b"".join(iter_export(store, fmt)) == export_bytes(store, fmt)
+
+
+# ---------------------------------------------------------------------------------------- round trips
+
+
+def test_graphml_reads_back_with_typed_attributes(store: Any, view: nx.MultiDiGraph) -> None:
+    graph = nx.read_graphml(io.BytesIO(export_bytes(store, "graphml")), force_multigraph=True)
+    assert set(graph.nodes) == set(view.nodes)
+    assert view_signature(graph) == view_signature(view)
+    renee = graph.nodes[RENEE]
+    assert renee["label"] == "Renée O'Brien"
+    assert renee["aliases"] == 'Ree "the kernel"; Renée'
+    assert renee["degree"] == 5 and isinstance(renee["degree"], int)
+    works = next(d for _, v, d in graph.out_edges(LAURENT, data=True) if v == DATADOG)
+    assert works["confidence"] == pytest.approx(0.95)
+    assert works["evidence_count"] == 2
+    assert works["documents"] == "doc-a; doc-b"
+    assert works["evidence"] == "Laurent (Datadog) joined."
+
+
+def test_gexf_reads_back_with_colours_and_parallel_edges(store: Any, view: nx.MultiDiGraph) -> None:
+    graph = nx.read_gexf(io.BytesIO(export_bytes(store, "gexf")))
+    assert graph.is_multigraph() and graph.is_directed()
+    assert set(graph.nodes) == set(view.nodes)
+    assert view_signature(graph) == view_signature(view)
+    assert graph.nodes[LAURENT]["label"] == "Laurent Bernaille"
+    assert graph.nodes[LAURENT]["viz"]["color"] == {"r": 78, "g": 121, "b": 167, "a": 1.0}
+    assert graph.nodes[XDP]["degree"] == 0
+    assert {d["label"] for _, v, d in graph.out_edges(RENEE, data=True) if v == KUBERNETES} == {
+        "contributedTo",
+        "maintainerOf",
+    }
+
+
+def test_cytoscape_json_reads_back_and_keeps_lists(store: Any, view: nx.MultiDiGraph) -> None:
+    data = json.loads(export_bytes(store, "cyjs"))
+    assert {"nodes", "edges"} == set(data["elements"])
+    assert all({"id", "source", "target"} <= set(e["data"]) for e in data["elements"]["edges"])
+    graph = nx.cytoscape_graph(data)
+    assert set(graph.nodes) == set(view.nodes)
+    assert view_signature(graph) == view_signature(view)
+    assert graph.nodes[RENEE]["aliases"] == ['Ree "the kernel"', "Renée"]
+    assert graph.nodes[RENEE]["name"] == "Renée O'Brien"
+
+
+def test_node_link_json_reads_back_for_d3(store: Any, view: nx.MultiDiGraph) -> None:
+    data = json.loads(export_bytes(store, "node-link"))
+    assert {"nodes", "links"} <= set(data)
+    assert all({"source", "target"} <= set(link) for link in data["links"])
+    graph = nx.node_link_graph(data, edges="links")
+    assert set(graph.nodes) == set(view.nodes)
+    assert view_signature(graph) == view_signature(view)
+    assert graph.nodes[LAURENT]["documents"] == ["doc-a", "doc-b"]
+
+
+def test_csv_tables_hold_every_node_and_edge(view: nx.MultiDiGraph) -> None:
+    tables = csv_tables(view)
+    nodes = list(csv.DictReader(io.StringIO(tables["nodes.csv"].decode("utf-8"))))
+    edges = list(csv.DictReader(io.StringIO(tables["edges.csv"].decode("utf-8"))))
+    assert {row["id"] for row in nodes} == set(view.nodes)
+    assert {(r["source"], r["predicate"], r["target"]) for r in edges} == view_signature(view)
+    kubelet = next(r for r in edges if r["predicate"] == "contributedTo" and r["target"] == KUBERNETES)
+    assert kubelet["evidence"] == "She wrote Kubernetes' kubelet code."
+    spoke = next(r for r in edges if r["predicate"] == "spokeAt")
+    assert spoke["evidence"] == "He spoke at KubeCon\nEU 2019."
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig", "jsonld"])
+def test_rdf_with_named_graphs_gives_back_each_document_graph(store: Any, fmt: str) -> None:
+    parse_as = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}[fmt]
+    dataset = Dataset()
+    dataset.parse(data=export_bytes(store, fmt), format=parse_as)
+    for doc_id in ENTITIES:
+        stored = dataset.graph(document_iri(doc_id))
+        assert isomorphic(Graph() + stored, document_graph(doc_id))
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle"])
+def test_rdf_without_named_graphs_gives_back_the_union(store: Any, fmt: str) -> None:
+    graph = Graph().parse(data=export_bytes(store, fmt), format="nt" if fmt == "ntriples" else "turtle")
+    union = Graph()
+    for doc_id in ENTITIES:
+        union += document_graph(doc_id)
+    assert isomorphic(graph, union)
+
+
+def test_jsonld_context_declares_the_ontology_prefixes(store: Any) -> None:
+    data = json.loads(export_bytes(store, "jsonld"))
+    assert data["@context"]["mkg"] == "https://w3id.org/maintainer-kg/ontology#"
+    assert [g["@id"] for g in data["@graph"]] == sorted(str(document_iri(d)) for d in ENTITIES)
+
+
+def test_rdf_export_of_one_document(store: Any) -> None:
+    dataset = Dataset()
+    dataset.parse(data=export_bytes(store, "nquads", documents={"doc-a"}), format="nquads")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert names == {str(document_iri("doc-a"))}
+
+
+def test_rdf_export_refuses_unknown_documents_and_view_filters(store: Any) -> None:
+    with pytest.raises(NotFound, match="doc-z"):
+        export_bytes(store, "nquads", documents={"doc-z"})
+    with pytest.raises(NotFound):
+        export_bytes(store, "graphml", documents={"doc-z"})
+    with pytest.raises(InvalidParameter, match="only the documents filter"):
+        export_bytes(store, "turtle", types={EntityType.PERSON})
+    with pytest.raises(InvalidParameter):
+        b"".join(iter_view(nx.MultiDiGraph(), "nquads"))
+
+
+def test_view_filters_reach_the_export(store: Any) -> None:
+    data = json.loads(
+        export_bytes(store, "node-link", types={EntityType.PERSON}, predicates={Predicate.KNOWS})
+    )
+    assert {n["type"] for n in data["nodes"]} == {"Person"}
+    assert {link["predicate"] for link in data["links"]} == {"knows"}
+
+
+def test_empty_store_exports_valid_empty_files() -> None:
+    empty = DatasetStore()
+    assert nx.read_graphml(io.BytesIO(export_bytes(empty, "graphml"))).number_of_nodes() == 0
+    assert json.loads(export_bytes(empty, "jsonld"))["@graph"] == []
+    assert export_bytes(empty, "nquads") == b""
+
+
+# ----------------------------------------------------------------------------------------------- DOT
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+def test_dot_export_is_valid_graphviz(store: Any) -> None:
+    result = subprocess.run(
+        ["dot", "-Tsvg"], input=export_bytes(store, "dot"), capture_output=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    svg = result.stdout.decode("utf-8")
+    assert "Renée O&#39;Brien" in svg or "Renée O'Brien" in svg
+    assert "maintainerOf" in svg
+
+
+TRICKY = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
+
+
+def dot_unquote(quoted: str) -> str:
+    """Read a Graphviz quoted string back (escapes: backslash-quote, double backslash, backslash-n)."""
+    assert quoted[0] == quoted[-1] == '"'
+    out, i, body = [], 0, quoted[1:-1]
+    while i < len(body):
+        char = body[i]
+        if char == "\\":
+            follower = body[i + 1]
+            out.append({"n": "\n", '"': '"', "\\": "\\"}[follower])
+            i += 2
+            continue
+        assert char not in '"\n\r', "an unescaped quote or line break ends the string early"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+@given(TRICKY)
+def test_dot_quoting_escapes_everything_graphviz_reads_specially(text: str) -> None:
+    expected = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert dot_unquote(dot_quote(text)) == expected
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+def test_dot_accepts_hostile_labels() -> None:
+    labels = ['a "quoted" name', "back\\slash\\", "line\nbreak", "}; digraph x {", "<html>&amp;", "ünï©ødé"]
+    graph = nx.MultiDiGraph()
+    for index, label in enumerate(labels):
+        graph.add_node(f"person/p{index}", label=label, type="Person", aliases=[label], documents=[])
+    graph.add_edge("person/p0", "person/p1", key="knows", predicate="knows", evidence_count=0)
+    dot = b"".join(iter_view(graph, "dot"))
+    result = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode("utf-8").count('<g id="node') == len(labels)
+
+
+# -------------------------------------------------------------------------------------- layout, extras
+
+
+def test_layout_adds_the_same_positions_to_every_format(store: Any, view: nx.MultiDiGraph) -> None:
+    positions = layout_positions(view)
+    assert positions == layout_positions(view.copy())
+    assert set(positions) == set(view.nodes)
+    assert len(set(positions.values())) == len(positions)
+    cyjs = json.loads(export_bytes(store, "cyjs", layout=True))
+    placed = {n["data"]["id"]: (n["position"]["x"], n["position"]["y"]) for n in cyjs["elements"]["nodes"]}
+    assert placed == positions
+    gexf = nx.read_gexf(io.BytesIO(export_bytes(store, "gexf", layout=True)))
+    assert gexf.nodes[LAURENT]["viz"]["position"]["x"] == pytest.approx(positions[LAURENT][0])
+    graphml = nx.read_graphml(io.BytesIO(export_bytes(store, "graphml", layout=True)))
+    assert graphml.nodes[LAURENT]["y"] == pytest.approx(positions[LAURENT][1])
+    assert b"pos=" in export_bytes(store, "dot", layout=True)
+
+
+def test_layout_packs_components_without_overlap() -> None:
+    graph = nx.MultiDiGraph()
+    chains = {"a": 6, "b": 3, "c": 1, "d": 1}
+    for name, size in chains.items():
+        keys = [f"person/{name}{i}" for i in range(size)]
+        graph.add_nodes_from(keys)
+        for u, v in zip(keys, keys[1:], strict=False):
+            graph.add_edge(u, v, key="knows", predicate="knows")
+    positions = layout_positions(graph)
+    boxes = {}
+    for name in chains:
+        xs = [x for key, (x, _) in positions.items() if key.startswith(f"person/{name}")]
+        ys = [y for key, (_, y) in positions.items() if key.startswith(f"person/{name}")]
+        boxes[name] = (min(xs), max(xs), min(ys), max(ys))
+    for first, second in combinations(boxes.values(), 2):
+        apart_x = first[1] < second[0] or second[1] < first[0]
+        apart_y = first[3] < second[2] or second[3] < first[2]
+        assert apart_x or apart_y
+
+
+@pytest.mark.skipif(importlib.util.find_spec("scipy") is not None, reason="scipy lays out large parts")
+def test_layout_of_a_large_connected_part_is_refused_with_advice() -> None:
+    big = nx.MultiDiGraph()
+    for i in range(1, MAX_LAYOUT_NODES + 1):
+        big.add_edge("person/hub", f"person/p{i}", key="knows", predicate="knows")
+    with pytest.raises(InvalidParameter, match="Gephi"):
+        layout_positions(big)
+
+
+def test_analytics_attributes_ride_along_in_view_exports(store: Any) -> None:
+    graph = nx.read_graphml(io.BytesIO(export_bytes(store, "graphml", analytics=True)), force_multigraph=True)
+    assert isinstance(graph.nodes[RENEE]["community"], int)
+    assert 0 < graph.nodes[RENEE]["pagerank"] < 1
+    nodes = csv_tables(project_graph(store))["nodes.csv"].decode("utf-8").splitlines()[0]
+    assert "community" not in nodes
+
+
+def test_rdf_formats_parse_back_with_the_entity_iris(store: Any) -> None:
+    graph = Graph().parse(data=export_bytes(store, "turtle"), format="turtle")
+    assert (None, None, URIRef(str(document_iri("doc-a")))) in graph

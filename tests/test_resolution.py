@@ -1,0 +1,277 @@
+"""Resolution of hand-made mentions: folding, types, narrator, interviews and turns."""
+
+from __future__ import annotations
+
+from graph.records import Block, Document, DocumentMetadata, EntityType, Mention
+from graph.resolution import edit_distance, normalise_name, resolve
+from graph.vocab import entity_key
+
+P, PR, ORG, C, T = (
+    EntityType.PERSON,
+    EntityType.PROJECT,
+    EntityType.ORGANIZATION,
+    EntityType.CONFERENCE,
+    EntityType.TECHNOLOGY,
+)
+
+
+def document(
+    text: str,
+    *,
+    title: str | None = None,
+    authors: tuple[str, ...] = (),
+    blocks: tuple[Block, ...] = (),
+    source: str = "blog/post.md",
+) -> Document:
+    return Document(
+        id="doc",
+        source=source,
+        raw=text,
+        text=text,
+        offsets=tuple(range(len(text) + 1)),
+        metadata=DocumentMetadata(title=title, authors=authors),
+        blocks=blocks,
+    )
+
+
+def mentions_of(doc: Document, *spans: tuple[str, EntityType] | tuple[str, EntityType, str]) -> list[Mention]:
+    """Mentions of each (text, type[, source]) at its next free occurrence in the document."""
+    found: list[Mention] = []
+    for span in spans:
+        text, kind = span[0], span[1]
+        source = span[2] if len(span) > 2 else "ner"
+        start = doc.text.index(text)
+        while any(m.start < start + len(text) and start < m.end for m in found):
+            start = doc.text.index(text, start + 1)
+        found.append(Mention(text, kind, start, start + len(text), start, start + len(text), source))
+    return sorted(found, key=lambda m: m.start)
+
+
+def names(doc: Document, mentions: list[Mention]) -> dict[str, tuple[EntityType, tuple[str, ...]]]:
+    return {e.name: (e.type, e.aliases) for e in resolve(doc, mentions).entities}
+
+
+def test_first_name_after_full_name_is_the_same_person() -> None:
+    doc = document("Thomas Graf created Cilium. Thomas still reviews code.")
+    result = resolve(doc, mentions_of(doc, ("Thomas Graf", P), ("Cilium", PR, "gazetteer"), ("Thomas", P)))
+    thomas = next(e for e in result.entities if e.type is P)
+    assert (thomas.name, thomas.aliases, thomas.key) == ("Thomas Graf", ("Thomas",), "person/thomas-graf")
+    assert result.mention_keys == ("person/thomas-graf", "project/cilium", "person/thomas-graf")
+
+
+def test_shared_first_name_goes_to_the_closest_full_name_before_it() -> None:
+    doc = document("Kunal Verma met Kunal Kushwaha. Later Kunal said hi.")
+    got = names(doc, mentions_of(doc, ("Kunal Verma", P), ("Kunal Kushwaha", P), ("Kunal", P)))
+    assert got == {"Kunal Verma": (P, ()), "Kunal Kushwaha": (P, ("Kunal",))}
+
+
+def test_case_variants_fold_into_one_entity() -> None:
+    doc = document("Containerd is here; containerd is there; containerd again.")
+    got = names(doc, mentions_of(doc, ("Containerd", PR), ("containerd", PR), ("containerd", PR)))
+    assert got == {"containerd": (PR, ("Containerd",))}
+
+
+def test_abbreviation_and_expansion_from_the_list_fold() -> None:
+    doc = document("The Cloud Native Computing Foundation (CNCF) hosts it. The CNCF is big.")
+    got = names(
+        doc, mentions_of(doc, ("Cloud Native Computing Foundation", ORG), ("CNCF", ORG), ("CNCF", ORG))
+    )
+    assert got == {"Cloud Native Computing Foundation": (ORG, ("CNCF",))}
+
+
+def test_acronym_of_capitals_folds_when_both_occur() -> None:
+    doc = document("We built Dynamic Resource Allocation. DRA is now beta.")
+    got = names(doc, mentions_of(doc, ("Dynamic Resource Allocation", PR), ("DRA", PR)))
+    assert got == {"Dynamic Resource Allocation": (PR, ("DRA",))}
+
+
+def test_acronym_without_its_expansion_stays_alone() -> None:
+    doc = document("The CNCF hosts it.")
+    assert names(doc, mentions_of(doc, ("CNCF", ORG))) == {"CNCF": (ORG, ())}
+
+
+def test_misspellings_of_a_more_frequent_name_fold() -> None:
+    doc = document("Kubernetes and Kubernetes and Kubernets; Cilium, Cilium and Cilum.")
+    got = names(
+        doc,
+        mentions_of(
+            doc,
+            ("Kubernetes", PR),
+            ("Kubernetes", PR),
+            ("Kubernets", PR),
+            ("Cilium", PR),
+            ("Cilium", PR),
+            ("Cilum", PR),
+        ),
+    )
+    assert got == {"Kubernetes": (PR, ("Kubernets",)), "Cilium": (PR, ("Cilum",))}
+
+
+def test_names_that_differ_only_in_digits_stay_apart() -> None:
+    doc = document("KubeCon 2022 and KubeCon 2022 and KubeCon 2023.")
+    got = names(doc, mentions_of(doc, ("KubeCon 2022", C), ("KubeCon 2022", C), ("KubeCon 2023", C)))
+    assert set(got) == {"KubeCon 2022", "KubeCon 2023"}
+
+
+def test_committee_short_name_folds_into_the_full_one() -> None:
+    doc = document("The Kubernetes Steering Committee met. The Steering Committee voted.")
+    got = names(
+        doc, mentions_of(doc, ("Kubernetes Steering Committee", ORG, "rule"), ("Steering Committee", ORG))
+    )
+    assert got == {"Kubernetes Steering Committee": (ORG, ("Steering Committee",))}
+
+
+def test_sig_spellings_are_normalised() -> None:
+    assert normalise_name("SIG-Node") == "SIG Node"
+    assert normalise_name("  SIG \n Node ") == "SIG Node"
+
+
+def test_gazetteer_type_outvotes_the_model() -> None:
+    doc = document("Cilium is great. Cilium is fast. Cilium scales.")
+    got = names(doc, mentions_of(doc, ("Cilium", P), ("Cilium", PR, "gazetteer"), ("Cilium", ORG)))
+    assert got == {"Cilium": (PR, ())}
+
+
+def test_handles_after_a_name_belong_to_that_person() -> None:
+    doc = document("Benjamin Elder (@BenTheElder) and Liz Rice work on it.")
+    result = resolve(doc, mentions_of(doc, ("Benjamin Elder", P), ("Liz Rice", P)))
+    handles = {e.name: e.handles for e in result.entities}
+    assert handles == {"Benjamin Elder": ("BenTheElder",), "Liz Rice": ()}
+
+
+def test_github_profile_link_in_raw_is_a_handle() -> None:
+    raw = "Talk to [Ada Lovelace](https://github.com/adal) today."
+    text = "Talk to Ada Lovelace today."
+    offsets = (*range(0, 8), *range(9, 21), *range(46, len(raw) + 1))
+    doc = Document(id="d", source="d.md", raw=raw, text=text, offsets=offsets)
+    mention = Mention("Ada Lovelace", P, 8, 20, 9, 21, "ner")
+    assert resolve(doc, [mention]).entities[0].handles == ("adal",)
+
+
+def test_narrator_is_the_front_matter_author() -> None:
+    doc = document(
+        "Frederico Muñoz (SAS Institute)\n\nI love etcd.", authors=("Frederico Muñoz (SAS Institute)",)
+    )
+    result = resolve(doc, mentions_of(doc, ("Frederico Muñoz", P, "front_matter")))
+    assert result.narrator == "person/frederico-munoz"
+
+
+def test_narrator_from_a_byline() -> None:
+    doc = document("Written by Jane Doe\n\nI started in 2017. My first PR was small. It taught me a lot.")
+    result = resolve(doc, mentions_of(doc, ("Jane Doe", P)))
+    assert result.narrator == "person/jane-doe"
+
+
+def test_unnamed_first_person_narrator_is_the_author_of_the_source() -> None:
+    doc = document("I joined in 2017. My mentor helped me. I stayed.", source="cilium-blog/x.md")
+    result = resolve(doc, [])
+    assert result.narrator == entity_key(P, "Author of cilium-blog/x.md")
+    assert [(e.name, e.type) for e in result.entities] == [("Author of cilium-blog/x.md", P)]
+
+
+def test_third_person_text_has_no_narrator() -> None:
+    doc = document("Cilium joined the CNCF. The project grew. It has many users.")
+    assert resolve(doc, []).narrator is None
+
+
+def test_interviewee_from_a_meet_the_maintainer_title() -> None:
+    doc = document(
+        "Meet the Maintainer: Chris Tarazi\n\nChris Tarazi works on Cilium.",
+        title="Meet the Maintainer: Chris Tarazi",
+    )
+    result = resolve(doc, mentions_of(doc, ("Chris Tarazi", P), ("Chris Tarazi", P)))
+    assert result.interviewees == ("person/chris-tarazi",)
+
+
+def test_spotlight_on_a_group_has_no_person_interviewee() -> None:
+    doc = document("Spotlight on SIG Node\n\nSIG Node owns the kubelet.", title="Spotlight on SIG Node")
+    result = resolve(doc, mentions_of(doc, ("SIG Node", ORG, "rule"), ("SIG Node", ORG, "rule")))
+    assert result.interviewees == ()
+
+
+def bold_name_interview() -> Document:
+    text = (
+        "Arpit Agrawal\n\nArpit: Who are you?\n\nMatthias: I am Matthias Bertschy.\n\n"
+        "M/G/S: We all work on it.\n\nArpit: Thanks!"
+    )
+    starts = [text.index(s) for s in ("Arpit Agrawal", "Arpit:", "Matthias:", "M/G/S:", "Arpit: Thanks")]
+    blocks = (
+        Block("author", starts[0], starts[0] + 13),
+        Block("paragraph", starts[1], starts[1] + 19, lead="Arpit:"),
+        Block("paragraph", starts[2], starts[2] + 32, lead="Matthias:"),
+        Block("paragraph", starts[3], starts[3] + 25, lead="M/G/S:"),
+        Block("paragraph", starts[4], len(text), lead="Arpit:"),
+    )
+    return document(text, authors=("Arpit Agrawal",), blocks=blocks)
+
+
+def test_bold_name_turns_have_speakers_and_the_author_asks() -> None:
+    doc = bold_name_interview()
+    mentions = mentions_of(
+        doc,
+        ("Arpit Agrawal", P, "front_matter"),
+        ("Arpit", P, "lead"),
+        ("Matthias", P, "lead"),
+        ("Matthias Bertschy", P),
+    )
+    result = resolve(doc, mentions)
+    assert result.interviewer == "person/arpit-agrawal"
+    assert result.interviewees == ("person/matthias-bertschy",)
+    speakers = [(t.speaker, t.is_question) for t in result.turns]
+    assert speakers == [
+        ("person/arpit-agrawal", True),
+        ("person/matthias-bertschy", False),
+        ("person/arpit-agrawal", True),
+    ]
+    group_turn_start = doc.text.index("M/G/S:")
+    assert not any(t.start == group_turn_start for t in result.turns)
+    matthias = next(t for t in result.turns if not t.is_question)
+    assert doc.text[matthias.start : matthias.end].startswith("Matthias: I am")
+    assert matthias.end == group_turn_start
+
+
+def test_bold_question_turns_go_to_the_one_interviewee() -> None:
+    text = "Why Cilium? Because of eBPF.\n\nWhat next? More eBPF."
+    q2 = text.index("What next?")
+    blocks = (
+        Block("paragraph", 0, 28, lead="Why Cilium?"),
+        Block("paragraph", q2, len(text), lead="What next?"),
+    )
+    doc = Document(
+        id="d",
+        source="d.md",
+        raw=text,
+        text=text,
+        offsets=tuple(range(len(text) + 1)),
+        metadata=DocumentMetadata(title="Meet the Maintainer: Chris Tarazi", authors=("Bill Mulligan",)),
+        blocks=blocks,
+    )
+    result = resolve(doc, [])
+    chris, bill = "person/chris-tarazi", "person/bill-mulligan"
+    assert result.interviewees == (chris,)
+    assert [(t.speaker, t.is_question, text[t.start : t.end].strip()) for t in result.turns] == [
+        (bill, True, "Why Cilium?"),
+        (chris, False, "Because of eBPF."),
+        (bill, True, "What next?"),
+        (chris, False, "More eBPF."),
+    ]
+
+
+def test_explicit_interviewer_line_names_the_interviewer() -> None:
+    doc = document("Interviewed by: Jane Doe\n\nSome text.")
+    result = resolve(doc, mentions_of(doc, ("Jane Doe", P)))
+    assert result.interviewer == "person/jane-doe"
+
+
+def test_resolution_is_deterministic() -> None:
+    doc = bold_name_interview()
+    mentions = mentions_of(
+        doc, ("Arpit Agrawal", P, "front_matter"), ("Arpit", P, "lead"), ("Matthias", P, "lead")
+    )
+    assert resolve(doc, mentions) == resolve(doc, list(mentions))
+
+
+def test_edit_distance() -> None:
+    assert edit_distance("kubernets", "kubernetes") == 1
+    assert edit_distance("cilum", "cilium") == 1
+    assert edit_distance("abc", "xyz") == 3
