@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import contributions, documents, entities, health, sparql
+from api.routes import contributions, documents, entities, explorer, health, sparql
 from api.settings import Settings
 from graph import __version__
 
@@ -64,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in (health.router, documents.router, entities.router, contributions.router, sparql.router):
         app.include_router(router)
+    app.include_router(explorer.router)
     return app

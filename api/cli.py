@@ -132,6 +132,7 @@ def ingest(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, help="Processes for extraction (spaCy n_process).")
     ] = 1,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every stored document.")] = False,
 ) -> None:
     """Read documents into the graph, one named graph per document.
 
@@ -172,6 +173,10 @@ def ingest(
         table.add_column(column, justify="right")
     counts = (len(report.documents), report.entities, report.facts, len(report.failures))
     table.add_row(*(str(count) for count in counts))
+    if verbose:
+        for summary in report.documents:
+            found = f"{summary.entities} entities, {summary.facts} facts"
+            out.print(f"{summary.source}: {found} -> {summary.document_id}", highlight=False, markup=False)
     out.print(table)
     for failure in report.failures:
         err.print(f"[red]failed[/] {failure.source} ({failure.code}): {failure.detail}", highlight=False)
@@ -389,6 +394,57 @@ def show(
             )
             line = f'     "{evidence.text}"  {where} {evidence.date or ""}'
             out.print(line, highlight=False, markup=False)
+
+
+@app.command()
+@reports_errors
+def contributions(
+    person: Annotated[str | None, typer.Option(help="A person id or part of a name.")] = None,
+    project: Annotated[str | None, typer.Option(help="A project id or part of a name.")] = None,
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Who contributed to (or maintains) which project, with evidence."""
+    from graph.queries import contributions as find_contributions
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        found = find_contributions(target, person=person, project=project)
+    if format is TableFormat.json:
+        _json([asdict(item) for item in found])
+        return
+    for item in found:
+        out.print(
+            f"{item.person.name} {item.predicate.value} {item.project.name}"
+            f"  ({item.evidence.document_id} [{item.evidence.start}:{item.evidence.end}])",
+            highlight=False,
+            markup=False,
+        )
+        out.print(f'     "{item.evidence.text}"', highlight=False, markup=False)
+    err.print(f"{len(found)} contribution(s)", highlight=False)
+
+
+@app.command()
+@reports_errors
+def delete(
+    ids: Annotated[list[str], typer.Argument(help="Document ids (see `mkg documents`).")],
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Remove documents and every fact read from them. Exit status 1 when an id is unknown."""
+    from graph.queries import document_graph
+
+    unknown = []
+    with opened_store(settings_for(data_dir, store)) as target:
+        for document_id in ids:
+            if target.drop_document(document_graph(document_id)):
+                out.print(f"deleted {document_id}", highlight=False, markup=False)
+            else:
+                unknown.append(document_id)
+    for document_id in unknown:
+        err.print(f"[red]not found[/] {document_id}", highlight=False)
+    if unknown:
+        raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------------------------------------------

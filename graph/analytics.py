@@ -21,7 +21,7 @@ from graph.records import EntityType
 COMMUNITY_SEED = 42
 # Exact betweenness is O(nodes x edges); above this many nodes it is estimated from a sample of sources.
 EXACT_BETWEENNESS_NODES = 1000
-BETWEENNESS_SAMPLE = 500
+BETWEENNESS_SAMPLE = 100
 _DIGITS = 6
 
 

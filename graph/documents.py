@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import itertools
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -41,10 +42,17 @@ _MASK = "\ue000"
 
 _NEWLINE = re.compile(r"\r\n?|\n")
 _FOLDABLE_WHITESPACE = re.compile(r"\s{2,}|[^\S ]")
-_OPENING_FENCE = re.compile(r"(-{3,})[ \t]*(?:\r\n?|\n)")
+_OPENING_FENCE = re.compile(r"(-{3,}|\+\+\+)[ \t]*(?:\r\n?|\n)")
+_TOML_ERROR_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)|\s*\(at end of document\)")
 _CLOSING_FENCES = ("---", "...")
+# What the first line of YAML front matter can look like: a comment, a list item, a closing fence,
+# a flow collection or tag/anchor, or a `key:`.
+_YAML_START = re.compile(
+    r"""\s*(?:#|-(?:\s|$)|(?:---|\.\.\.)\s*$|[\[{!&*?]|["'][^"']*["']\s*:|[^\s:#][^:]*:(?:\s|$))"""
+)
 _YAML_KEY_LINE = re.compile(r"[ \t]*[\w\"'-][\w \"'-]*:(?:[ \t]|$)")
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])")
+_AUTHOR_EMAIL = re.compile(r"\s*<[^<>\s@]+@[^<>\s]+>")
 _AUTHOR_SEPARATOR = re.compile(r"\s+(?:and|&)\s+|\s*;\s*")
 
 _MDX_IMPORT = re.compile(
@@ -54,6 +62,7 @@ _MDX_IMPORT = re.compile(
 )
 _MDX_EXPORT = re.compile(r"^export[ \t]+(?:default|const|let|var|function|async|class|\{)", re.MULTILINE)
 _MAX_MARKUP_LENGTH = 5000
+_SHORTCODE_TEXT = re.compile(r"""\btext=["']([^"'\n]+)["']""")
 _BLANK_LINE = re.compile(r"(?:\r\n?|\n)[ \t]*(?:\r\n?|\n)|\Z")
 _BLANK_LINE_INSIDE = re.compile(r"(?:\r\n?|\n)[ \t]*(?:\r\n?|\n)")
 _JSX_TAG_START = re.compile(r"<(?:/?[A-Za-z][\w.:-]*|/?>)")
@@ -71,11 +80,13 @@ _MARKDOWN.core.ruler.disable("text_join")
 
 @dataclass(frozen=True)
 class _FrontMatter:
-    """Where the front matter sits in raw: [start, end) is the whole region, fences included."""
+    """Where the front matter sits in raw: [0, end) with its fences; the YAML (or TOML between `+++`
+    fences) is [yaml_start, yaml_end)."""
 
     end: int
     yaml_start: int
     yaml_end: int
+    toml: bool = False
 
 
 @dataclass
@@ -256,20 +267,28 @@ def _find_front_matter(raw: str, line_starts: list[int], name: str) -> _FrontMat
     opening = _OPENING_FENCE.match(raw)
     if opening is None:
         return None
-    # Some posts open with a longer rule ("------"); only take it as front matter when YAML follows.
-    if len(opening[1]) > 3 and (
-        len(line_starts) < 2 or not _YAML_KEY_LINE.match(_line_text(raw, line_starts, 1))
-    ):
-        return None
+    toml = opening[1] == "+++"
+    # A Markdown rule can open a post too ("---" or "------" then prose): front matter only when the
+    # first line inside looks like YAML.
+    first = next(
+        (text for i in range(1, len(line_starts)) if (text := _line_text(raw, line_starts, i)).strip()),
+        "",
+    )
+    if not toml:
+        looks_like_yaml = _YAML_START.match(first) is not None
+        if not looks_like_yaml or (len(opening[1]) > 3 and not _YAML_KEY_LINE.match(first)):
+            return None
+    closing_fences = ("+++",) if toml else _CLOSING_FENCES
     for line in range(1, len(line_starts)):
-        if _line_text(raw, line_starts, line).rstrip(" \t") in _CLOSING_FENCES:
+        if _line_text(raw, line_starts, line).rstrip(" \t") in closing_fences:
             end = line_starts[line + 1] if line + 1 < len(line_starts) else len(raw)
-            return _FrontMatter(end=end, yaml_start=line_starts[1], yaml_end=line_starts[line])
-    # A lone opening rule followed by `key: value` is front matter someone forgot to close.
-    if len(line_starts) > 1 and _YAML_KEY_LINE.match(_line_text(raw, line_starts, 1)):
+            return _FrontMatter(end=end, yaml_start=line_starts[1], yaml_end=line_starts[line], toml=toml)
+    # A lone opening fence is front matter someone forgot to close (`+++` is never anything else).
+    if toml or _YAML_KEY_LINE.match(first):
+        fence = opening[1][:3]
         raise FrontMatterError(
-            f"{name}: front matter line 1: the --- that opens the front matter is never closed; "
-            "add a --- line after the last YAML line"
+            f"{name}: front matter line 1: the {fence} that opens the front matter is never closed; "
+            f"add a {fence} line after the last {'TOML' if toml else 'YAML'} line"
         )
     return None
 
@@ -290,6 +309,17 @@ class _FrontMatterLoader(yaml.SafeLoader):
                     None, None, f"more than {MAX_FRONT_MATTER_ALIASES} aliases (*name) are not accepted", mark
                 )
         return super().compose_node(parent, index)
+
+
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    # A date that is not a real day (2024-02-31) stays a string instead of failing the whole file.
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _load_yaml(
@@ -324,34 +354,69 @@ def _load_yaml(
     return value, node
 
 
+def _load_toml(raw: str, front: _FrontMatter, name: str) -> Any:
+    try:
+        return tomllib.loads(raw[front.yaml_start : front.yaml_end])
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = _TOML_ERROR_LINE.search(message)
+        line = int(where[1]) + 1 if where and where[1] else 2
+        problem = _TOML_ERROR_LINE.sub("", message) or "invalid TOML"
+        raise FrontMatterError(
+            f"{name}: front matter line {line}: {problem}; fix the TOML between the +++ lines"
+        ) from exc
+    except RecursionError as exc:
+        raise FrontMatterError(
+            f"{name}: front matter line 2: the TOML is nested too deeply; simplify the front matter"
+        ) from exc
+
+
+def _toml_value_span(raw: str, front: _FrontMatter, key: str) -> tuple[int, int]:
+    """Raw span from the value of a top-level `key = value` line to the end of the front matter."""
+    pattern = re.compile(rf"""^[ \t]*["']?{re.escape(key)}["']?[ \t]*=[ \t]*""", re.MULTILINE | re.IGNORECASE)
+    match = pattern.search(raw, front.yaml_start, front.yaml_end)
+    return (match.end() if match else front.yaml_start), front.yaml_end
+
+
 def _read_front_matter(
     raw: str, front: _FrontMatter, line_starts: list[int], name: str
 ) -> tuple[DocumentMetadata, list[tuple[str, _Clean, str | None]]]:
     """Metadata, and the title/summary/author blocks mapped onto their values in raw."""
-    value, node = _load_yaml(raw, front, line_starts, name)
+    if front.toml:
+        value, node = _load_toml(raw, front, name), None
+    else:
+        value, node = _load_yaml(raw, front, line_starts, name)
     if value is None:
         return DocumentMetadata(), []
-    if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+    if not isinstance(value, dict) or not (front.toml or isinstance(node, yaml.MappingNode)):
         kind = type(value).__name__
         raise FrontMatterError(
             f"{name}: front matter line 2: the front matter is a {kind}, not a mapping of `key: value` "
             "lines; fix the YAML between the --- lines"
         )
     nodes: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode):
-            nodes.setdefault(str(key_node.value).strip().lower(), value_node)
-    fields = {str(k).strip().lower(): v for k, v in value.items() if isinstance(k, str | int | float)}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                nodes.setdefault(str(key_node.value).strip().lower(), value_node)
+    fields: dict[str, Any] = {}
+    for key, field_value in value.items():
+        if isinstance(key, str | int | float):
+            fields.setdefault(str(key).strip().lower(), field_value)
 
     pieces: list[tuple[int, str, _Clean, str | None]] = []
 
-    # Several authors can share one YAML value ("A and B"): each continues where the last one ended.
+    # Several authors can share one value ("A and B"): each continues where the last one ended.
     cursors: dict[int, int] = {}
 
-    def add(kind: str, text: str, value_node: yaml.Node | None) -> str | None:
-        start, end = _node_span(front, value_node)
-        start = max(start, cursors.get(id(value_node), start))
-        piece, cursors[id(value_node)] = _inline_piece(text, raw, start, end)
+    def add(kind: str, text: str, value_node: yaml.Node | None, key: str) -> str | None:
+        if front.toml:
+            start, end = _toml_value_span(raw, front, key)
+        else:
+            start, end = _node_span(front, value_node)
+        span_start = start
+        start = max(start, cursors.get(span_start, start))
+        piece, cursors[span_start] = _inline_piece(text, raw, start, end)
         clean = piece.text
         if not clean:
             return None
@@ -360,19 +425,19 @@ def _read_front_matter(
 
     title = None
     if _is_scalar(fields.get("title")):
-        title = add("title", str(fields["title"]), nodes.get("title"))
+        title = add("title", str(fields["title"]), nodes.get("title"), "title")
     summary = None
     for key in ("summary", "description", "ogsummary"):
         if _is_scalar(fields.get(key)):
-            summary = add("summary", str(fields[key]), nodes.get(key))
+            summary = add("summary", str(fields[key]), nodes.get(key), key)
             if summary:
                 break
     authors: list[str] = []
     for key in ("author", "authors"):
         if key in fields:
             for text, value_node in _author_values(fields[key], nodes.get(key)):
-                for part in _split_authors(text):
-                    clean = add("author", part, value_node)
+                for part in _split_authors(_AUTHOR_EMAIL.sub("", text)):
+                    clean = add("author", part, value_node, key)
                     if clean and clean not in authors:
                         authors.append(clean)
     tags: list[str] = []
@@ -430,7 +495,6 @@ def _author_values(value: Any, node: yaml.Node | None) -> list[tuple[str, yaml.N
 def _split_authors(text: str) -> list[str]:
     """'A (X) and B' -> ['A (X)', 'B']; separators inside parentheses are kept."""
     parts: list[str] = []
-    depth = 0
     last = 0
     for match in _AUTHOR_SEPARATOR.finditer(text):
         depth = text.count("(", 0, match.start()) - text.count(")", 0, match.start())
@@ -495,7 +559,14 @@ def _mask_markup(text: str, body_start: int) -> str:
         blank = _BLANK_LINE.search(text, match.end())
         export_end = blank.start() if blank else len(text)
         spans.append((match.start(), export_end))
-    spans.extend(_delimited_spans(text, body_start, ("{{<", "{{%"), (">}}", "%}}")))
+    for start, end in _delimited_spans(text, body_start, ("{{<", "{{%"), (">}}", "%}}")):
+        # A shortcode that carries visible text ({{< glossary_tooltip text="Pods" term_id="pod" >}})
+        # keeps that text; everything else in it is markup.
+        shown = _SHORTCODE_TEXT.search(text, start, end)
+        if shown:
+            spans.extend([(start, shown.start(1)), (shown.end(1), end)])
+        else:
+            spans.append((start, end))
     spans.extend(_delimited_spans(text, body_start, ("{/*",), ("*/}",)))
     spans.extend(_jsx_spans(text, body_start))
     if not spans:
@@ -519,25 +590,46 @@ def _delimited_spans(
     text: str, start: int, openers: tuple[str, ...], closers: tuple[str, ...]
 ) -> list[tuple[int, int]]:
     """Spans from an opener to the nearest closer at most _MAX_MARKUP_LENGTH later (Hugo shortcodes,
-    MDX comments). Linear: the nearest closer is looked up again only once the scan passes it."""
+    MDX comments). Linear: each delimiter is looked up again only once the scan has passed it."""
     spans: list[tuple[int, int]] = []
-    closer_at, closer_end = -1, -1
+    next_opener = _NextOccurrence(text, openers)
+    next_closer = _NextOccurrence(text, closers)
     pos = start
     while True:
-        found = [i for i in (text.find(o, pos) for o in openers) if i >= 0]
-        if not found:
+        opening, _ = next_opener.at_or_after(pos)
+        if opening < 0:
             return spans
-        opening = min(found)
-        if closer_at < opening + 3:
-            hits = [(i, i + len(c)) for c in closers if (i := text.find(c, opening + 3)) >= 0]
-            if not hits:
-                return spans
-            closer_at, closer_end = min(hits)
-        if closer_end - opening <= _MAX_MARKUP_LENGTH:
-            spans.append((opening, closer_end))
-            pos = closer_end
+        closing, closing_end = next_closer.at_or_after(opening + 3)
+        if closing < 0:
+            return spans
+        if closing_end - opening <= _MAX_MARKUP_LENGTH:
+            spans.append((opening, closing_end))
+            pos = closing_end
         else:
             pos = opening + 1
+
+
+class _NextOccurrence:
+    """Nearest occurrence of any of several needles at or after a position that only moves forward."""
+
+    def __init__(self, text: str, needles: tuple[str, ...]) -> None:
+        self.text = text
+        self.needles = needles
+        self.found = [-2] * len(needles)  # -2: not looked up yet; -1: none left
+
+    def at_or_after(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the nearest occurrence, or (-1, -1)."""
+        best = (-1, -1)
+        for i, needle in enumerate(self.needles):
+            if self.found[i] == -1:
+                continue
+            if self.found[i] < pos:
+                self.found[i] = self.text.find(needle, pos)
+                if self.found[i] < 0:
+                    continue
+            if best[0] < 0 or self.found[i] < best[0]:
+                best = (self.found[i], self.found[i] + len(needle))
+        return best
 
 
 def _jsx_spans(text: str, start: int) -> list[tuple[int, int]]:

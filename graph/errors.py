@@ -89,3 +89,10 @@ class StoreUnavailable(MkgError):
 class InvalidParameter(MkgError):
     code = "invalid_parameter"
     status = 400
+
+
+class RequestTooLarge(MkgError):
+    """A request body (other than a document) over MKG_MAX_BODY_BYTES."""
+
+    code = "request_too_large"
+    status = 413

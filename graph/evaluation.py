@@ -234,3 +234,20 @@ def evaluate_gold(gold_dir: Path, corpus_dir: Path | None = None) -> EvaluationR
         predicted = predict_gold_json(gold["source"]["path"], corpus)
         scores.append(score_file(predicted, gold, path.name))
     return EvaluationReport(files=scores)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m graph.evaluation GOLD_DIR [CORPUS_DIR]`: print the report as JSON."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m graph.evaluation GOLD_DIR [CORPUS_DIR]", file=sys.stderr)
+        return 2
+    report = evaluate_gold(Path(args[0]), Path(args[1]) if len(args) > 1 else None)
+    print(json.dumps(report.to_dict(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

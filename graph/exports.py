@@ -18,13 +18,15 @@ import csv
 import io
 import json
 import math
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from itertools import groupby
 from typing import Any, BinaryIO
 
 import networkx as nx
 from networkx.readwrite.gexf import GEXFWriter
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.errors import InvalidParameter, NotFound
@@ -461,6 +463,71 @@ def write_view(
 
 # ------------------------------------------------------------------------------------------- RDF writers
 
+# One N-Triples statement: subject, predicate, object (the object may hold spaces and dots).
+_NT_LINE = re.compile(r"^\s*(<[^>]*>|_:\S+)\s+(<[^>]*>)\s+(.+?)\s*\.\s*$")
+_NT_LITERAL = re.compile(r'^"((?:[^"\\]|\\.)*)"(?:@([A-Za-z]+(?:-[A-Za-z0-9]+)*)|\^\^<([^>]*)>)?$', re.DOTALL)
+_NT_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+# Characters canonical N-Triples writes as escapes.
+_LITERAL_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_CONTROL = re.compile(r"[\x00-\x07\x0b\x0e-\x1f\x7f]")
+_LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_XSD_STRING = str(XSD.string)
+
+Triple = tuple[str, str, str]  # terms in canonical N-Triples syntax
+
+
+def _unescape(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2)
+        if code:
+            return chr(int(code, 16))
+        return _ECHARS.get(match.group(3), "\\" + match.group(3))
+
+    return _NT_ESCAPE.sub(replace, text)
+
+
+def _escape_literal(text: str) -> str:
+    escaped = "".join(_LITERAL_ESCAPES.get(char, char) for char in text)
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04X}", escaped)
+
+
+def _literal_parts(term: str) -> tuple[str, str | None, str | None] | None:
+    """(lexical form, language, datatype IRI) of an N-Triples literal; None for IRIs and blank nodes."""
+    match = _NT_LITERAL.match(term)
+    if match is None:
+        return None
+    lexical, language, datatype = match.groups()
+    if datatype == _XSD_STRING:
+        datatype = None
+    return _unescape(lexical), (language.lower() if language else None), datatype
+
+
+def _canonical_term(term: str, blank_prefix: str) -> str:
+    if term.startswith("_:"):
+        # Blank node labels are scoped to one query answer; the prefix keeps documents apart.
+        return f"_:{blank_prefix}{term[2:]}"
+    parts = _literal_parts(term)
+    if parts is None:
+        return term
+    lexical, language, datatype = parts
+    quoted = f'"{_escape_literal(lexical)}"'
+    if language:
+        return f"{quoted}@{language}"
+    return f"{quoted}^^<{datatype}>" if datatype else quoted
+
+
+def _parse_ntriples(data: bytes, blank_prefix: str) -> list[Triple]:
+    """Canonical, sorted, de-duplicated statements of an N-Triples answer."""
+    triples = set()
+    for line in data.decode("utf-8").splitlines():
+        match = _NT_LINE.match(line)
+        if match is None:
+            continue  # blank lines and comments
+        subject, predicate, obj = match.groups()
+        triples.add((_canonical_term(subject, blank_prefix), predicate, _canonical_term(obj, blank_prefix)))
+    return sorted(triples)
+
 
 def _document_graphs(store: Store, documents: set[str] | None) -> list[str]:
     stored = store.documents()
@@ -474,19 +541,12 @@ def _document_graphs(store: Store, documents: set[str] | None) -> list[str]:
     return sorted(wanted)
 
 
-def _construct(store: Store, graph_iri: str) -> Graph:
+def _construct(store: Store, graph_iri: str, index: int) -> list[Triple]:
     node = URIRef(graph_iri)
     data, _ = store.query_raw(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {node.n3()} {{ ?s ?p ?o }} }}", "application/n-triples"
     )
-    graph = Graph(identifier=node)
-    graph.parse(data=data.decode("utf-8"), format="nt")
-    return graph
-
-
-def _bind_prefixes(graph: Graph) -> None:
-    for prefix, namespace in _context_prefixes().items():
-        graph.bind(prefix, namespace, override=True, replace=True)
+    return _parse_ntriples(data, f"d{index}x")
 
 
 def _context_prefixes() -> dict[str, str]:
@@ -495,89 +555,124 @@ def _context_prefixes() -> dict[str, str]:
     return prefixes
 
 
-def _sorted_ntriples(graph: Graph) -> list[str]:
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    return sorted({line for line in text.splitlines() if line.strip()})
-
-
-def _turtle_body(graph: Graph) -> str:
-    _bind_prefixes(graph)
-    text = graph.serialize(format="turtle", encoding="utf-8").decode("utf-8")
-    return "\n".join(line for line in text.splitlines() if not line.startswith("@prefix")).strip()
-
-
 def _prefix_block() -> str:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(_context_prefixes().items())) + "\n"
 
 
-def _sorted_jsonld(value: Any) -> Any:
-    """JSON-LD with object keys and unordered arrays sorted, so equal graphs give equal text."""
-    if isinstance(value, dict):
-        return {
-            key: (
-                [_sorted_jsonld(item) for item in item_list]
-                if key == "@list" and isinstance(item_list := value[key], list)
-                else _sorted_jsonld(value[key])
-            )
-            for key in sorted(value)
-        }
-    if isinstance(value, list):
-        items = [_sorted_jsonld(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-    return value
+def _compact_iri(iri: str) -> str | None:
+    """prefix:local for an IRI in a known namespace with a plain local name; None otherwise."""
+    for prefix, namespace in sorted(_context_prefixes().items(), key=lambda item: -len(item[1])):
+        if iri.startswith(namespace) and _LOCAL_NAME.match(iri[len(namespace) :]):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return None
 
 
-def _jsonld_nodes(graph: Graph) -> list[Any]:
-    context = _context_prefixes()
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    data = json.loads(text)
-    if isinstance(data, dict):
-        data.pop("@context", None)
-        nodes = data.get("@graph", [data] if data else [])
-    else:
-        nodes = data
-    return list(_sorted_jsonld(nodes))
+def _turtle_term(term: str) -> str:
+    if term.startswith("<"):
+        return _compact_iri(term[1:-1]) or term
+    if term.startswith('"') and term.endswith(">") and "^^<" in term:
+        head, _, datatype = term.rpartition("^^<")
+        compact = _compact_iri(datatype[:-1])
+        return f"{head}^^{compact}" if compact else term
+    return term
+
+
+def _types_first(triples: list[Triple]) -> list[Triple]:
+    """Statements by subject, its rdf:type statements first, then by predicate and object."""
+    type_iri = f"<{RDF.type}>"
+    return sorted(triples, key=lambda triple: (triple[0], triple[1] != type_iri, triple[1], triple[2]))
+
+
+def _turtle_statements(triples: list[Triple]) -> str:
+    """Turtle: one block per subject, types first, predicates joined with `;`, objects with `,`."""
+    type_iri = f"<{RDF.type}>"
+    blocks = []
+    for subject, statements in groupby(_types_first(triples), key=lambda triple: triple[0]):
+        lines = []
+        for predicate, objects in groupby(statements, key=lambda triple: triple[1]):
+            verb = "a" if predicate == type_iri else _turtle_term(predicate)
+            lines.append(f"{verb} {', '.join(_turtle_term(obj) for _, _, obj in objects)}")
+        blocks.append(f"{_turtle_term(subject)} " + " ;\n    ".join(lines) + " .\n")
+    return "\n".join(blocks)
+
+
+def _jsonld_value(term: str) -> Any:
+    if term.startswith("<"):
+        return {"@id": term[1:-1]}
+    if term.startswith("_:"):
+        return {"@id": term}
+    parts = _literal_parts(term)
+    if parts is None:
+        return term
+    lexical, language, datatype = parts
+    if language:
+        return {"@value": lexical, "@language": language}
+    if datatype:
+        return {"@value": lexical, "@type": _compact_iri(datatype) or datatype}
+    return lexical
+
+
+def _jsonld_nodes(triples: list[Triple]) -> list[dict[str, Any]]:
+    """JSON-LD node objects for sorted statements: full IRIs as ids, prefixed names as keys and types."""
+    type_iri = f"<{RDF.type}>"
+    nodes = []
+    for subject, statements in groupby(_types_first(triples), key=lambda triple: triple[0]):
+        node: dict[str, Any] = {"@id": subject[1:-1] if subject.startswith("<") else subject}
+        for predicate, objects in groupby(statements, key=lambda triple: triple[1]):
+            terms = [obj for _, _, obj in objects]
+            if predicate == type_iri and all(term.startswith("<") for term in terms):
+                types = [_compact_iri(term[1:-1]) or term[1:-1] for term in terms]
+                node["@type"] = types[0] if len(types) == 1 else types
+                continue
+            values = [_jsonld_value(term) for term in terms]
+            node[_compact_iri(predicate[1:-1]) or predicate[1:-1]] = values[0] if len(values) == 1 else values
+        nodes.append(node)
+    return nodes
+
+
+def _indented_json(data: Any, prefix: str) -> str:
+    return "\n".join(prefix + line for line in json.dumps(data, ensure_ascii=False, indent=2).splitlines())
 
 
 def _rdf_chunks(store: Store, name: str, documents: set[str] | None) -> Iterator[str]:
     graph_iris = _document_graphs(store, documents)
     if name == "nquads":
-        for graph_iri in graph_iris:
-            graph_term = URIRef(graph_iri).n3()
-            for line in _sorted_ntriples(_construct(store, graph_iri)):
-                yield line[: line.rstrip().rfind(".")].rstrip() + f" {graph_term} .\n"
-    elif name == "ntriples":
-        lines: set[str] = set()
-        for graph_iri in graph_iris:
-            lines.update(_sorted_ntriples(_construct(store, graph_iri)))
-        yield from (line + "\n" for line in sorted(lines))
-    elif name == "turtle":
-        union = Graph()
-        for graph_iri in graph_iris:
-            for triple in _construct(store, graph_iri):
-                union.add(triple)
-        yield _prefix_block()
-        body = _turtle_body(union)
-        if body:
-            yield body + "\n"
+        for index, graph_iri in enumerate(graph_iris):
+            graph_term = f"<{graph_iri}>"
+            yield "".join(f"{s} {p} {o} {graph_term} .\n" for s, p, o in _construct(store, graph_iri, index))
+    elif name in ("ntriples", "turtle"):
+        # The union: an entity several documents describe is stated once.
+        merged: set[Triple] = set()
+        for index, graph_iri in enumerate(graph_iris):
+            merged.update(_construct(store, graph_iri, index))
+        triples = sorted(merged)
+        if name == "ntriples":
+            yield from (f"{s} {p} {o} .\n" for s, p, o in triples)
+        else:
+            yield _prefix_block()
+            yield _turtle_statements(triples)
     elif name == "trig":
         yield _prefix_block()
-        for graph_iri in graph_iris:
-            # Not indented: the body may hold multi-line literals, whose lines must stay as they are.
-            body = _turtle_body(_construct(store, graph_iri))
-            yield f"{URIRef(graph_iri).n3()} {{\n{body}\n}}\n\n"
-    elif name == "jsonld":
-        context = json.dumps({"@context": _context_prefixes()}, ensure_ascii=False, indent=2, sort_keys=True)
-        yield context[: context.rstrip().rfind("}")].rstrip() + ',\n  "@graph": ['
         for index, graph_iri in enumerate(graph_iris):
-            named = {"@id": graph_iri, "@graph": _jsonld_nodes(_construct(store, graph_iri))}
-            text = json.dumps(named, ensure_ascii=False, indent=2)
-            yield ("," if index else "") + "\n" + "\n".join("    " + line for line in text.splitlines())
+            body = _turtle_statements(_construct(store, graph_iri, index))
+            yield f"<{graph_iri}> {{\n{body}}}\n\n"
+    elif name == "jsonld":
+        header = json.dumps({"@context": _context_prefixes()}, ensure_ascii=False, indent=2, sort_keys=True)
+        # Left open after the context so the named graphs can follow one by one.
+        yield header[: header.rfind("}")].rstrip()
+        yield ',\n  "@graph": ['
+        for index, graph_iri in enumerate(graph_iris):
+            named = {"@id": graph_iri, "@graph": _jsonld_nodes(_construct(store, graph_iri, index))}
+            yield ("," if index else "") + "\n" + _indented_json(named, "    ")
         yield "\n  ]\n}\n"
 
 
 def iter_rdf(store: Store, fmt: str, *, documents: set[str] | None = None) -> Iterator[bytes]:
-    """The store's documents (all, or these ids) in an RDF format, as byte chunks."""
+    """The store's documents (all, or these ids) in an RDF format, as byte chunks.
+
+    Statements are sorted and literals written in canonical N-Triples form, so equal stores give equal
+    bytes; blank nodes (the product mints none) get labels prefixed per document.
+    """
     name = check_format(fmt)
     if name not in RDF_FORMATS:
         raise InvalidParameter(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +53,7 @@ class IngestEvent:
 
 @dataclass
 class IngestReport:
-    """Outcome of an ingest run: stored documents and skipped files, in input order."""
+    """Outcome of an ingest run: the documents stored and the files skipped, each in the order met."""
 
     documents: list[DocumentSummary] = field(default_factory=list)
     failures: list[IngestFailure] = field(default_factory=list)
@@ -69,12 +71,18 @@ def _is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
+# Files that describe a folder of posts rather than being one.
+FOLDER_NOTES = frozenset({"readme.md", "sources.md", "license.md", "changelog.md"})
+
+
 def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
     """Document files under `paths`, each with its source name, sorted by source.
 
     A directory is searched recursively (hidden files and directories skipped) and its files are named
     by their path relative to it; a file argument is named by its file name. Suffixes are
-    `DOCUMENT_SUFFIXES`. A path that does not exist raises FileNotFoundError.
+    `DOCUMENT_SUFFIXES`. A folder's own notes (README.md, SOURCES.md, LICENSE.md) are not posts and are
+    skipped in directory scans; named as a file argument they are read. A path that does not exist raises
+    FileNotFoundError.
     """
     found: dict[str, Path] = {}
     for given in paths:
@@ -85,6 +93,7 @@ def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
                     candidate.is_file()
                     and candidate.suffix.lower() in DOCUMENT_SUFFIXES
                     and not _is_hidden(candidate, path)
+                    and candidate.name.lower() not in FOLDER_NOTES
                 ):
                     found.setdefault(candidate.relative_to(path).as_posix(), candidate)
         elif path.is_file():
@@ -149,23 +158,31 @@ def _failure(source: str, error: Exception) -> IngestFailure:
 
 
 def _extractions(
-    documents: list[Document], extractor: Extractor | None, n_process: int
+    documents: Iterable[Document], extractor: Extractor | None, n_process: int
 ) -> Iterator[tuple[Document, Extraction | Exception]]:
     """Extraction of each document, or the error that stopped it, in input order."""
-    if extractor is None and n_process > 1 and len(documents) > 1:
+    remaining = iter(documents)
+    if extractor is None and n_process > 1:
         from graph.extraction import extract_all
 
-        done = 0
+        # Documents handed to the parallel pipeline and not yet given back: if it fails, they are
+        # extracted again one by one, so that only the bad document is lost.
+        pending: deque[Document] = deque()
+
+        def handed_over() -> Iterator[Document]:
+            for document in remaining:
+                pending.append(document)
+                yield document
+
         try:
-            for extraction in extract_all(documents, n_process=n_process):
-                yield documents[done], extraction
-                done += 1
+            for extraction in extract_all(handed_over(), n_process=n_process):
+                yield pending.popleft(), extraction
             return
         except Exception:  # one bad document must not lose the others
-            log.warning("parallel extraction stopped at document %d; continuing one by one", done)
-        documents = documents[done:]
+            log.warning("parallel extraction stopped; going on one document at a time")
+        remaining = itertools.chain(list(pending), remaining)
     extract = extractor or _default_extractor()
-    for document in documents:
+    for document in remaining:
         try:
             yield document, extract(document)
         except Exception as error:  # reported as a failure of this file only
@@ -199,14 +216,15 @@ def ingest_paths(
         if on_progress is not None:
             on_progress(IngestEvent(source, done, total, summary, failure))
 
-    documents: list[Document] = []
-    for path, source in files:
-        try:
-            documents.append(read_file(path, source))
-        except (MkgError, OSError) as error:
-            record(source, None, _failure(source, error))
+    def readable() -> Iterator[Document]:
+        # Read lazily, so that a large corpus is never all in memory at once.
+        for path, source in files:
+            try:
+                yield read_file(path, source)
+            except (MkgError, OSError) as error:
+                record(source, None, _failure(source, error))
 
-    for document, outcome in _extractions(documents, extractor, n_process):
+    for document, outcome in _extractions(readable(), extractor, n_process):
         if isinstance(outcome, Exception):
             record(document.source, None, _failure(document.source, outcome))
             continue

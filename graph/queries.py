@@ -109,6 +109,27 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class DocumentFact:
+    """A fact read from one document, with both ends named as that document names them."""
+
+    subject: EntityRef
+    predicate: Predicate
+    object: EntityRef
+    evidence: EvidenceView
+    confidence: float | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentDetail:
+    """A stored document with the entities and facts read from it."""
+
+    document: DocumentInfo
+    entities: tuple[EntityRef, ...]
+    facts: tuple[DocumentFact, ...]
+
+
+@dataclass(frozen=True)
 class Contribution:
     """A person who contributed to or maintains a project, with the evidence."""
 
@@ -205,7 +226,10 @@ def count_documents(store: Store) -> int:
 def list_documents(store: Store, *, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
     """Stored documents sorted by IRI, with their source path, title and date when the graph gives them."""
     graphs = store.documents()
-    page = graphs[offset : None if limit is None else offset + limit]
+    return _document_infos(store, graphs[offset : None if limit is None else offset + limit])
+
+
+def _document_infos(store: Store, page: Sequence[str]) -> list[DocumentInfo]:
     if not page:
         return []
     result = _select(
@@ -234,6 +258,68 @@ def list_documents(store: Store, *, limit: int | None = None, offset: int = 0) -
             )
         )
     return documents
+
+
+def document_detail(store: Store, document_id: str) -> DocumentDetail | None:
+    """The document with this id, its entities and its facts in text order; None when unknown."""
+    try:
+        graph = document_graph(document_id)
+    except InvalidParameter:
+        return None
+    if not store.has_document(graph):
+        return None
+    info = next(iter(_document_infos(store, [graph])))
+    entities = _select(
+        store,
+        f"""SELECT ?e ?name ?class WHERE {{
+  GRAPH {sparql_iri(graph)} {{
+    ?e a ?class . {_values("class", [_CLASSES])}
+    OPTIONAL {{ ?e rdfs:label ?name }}
+  }}
+}}""",
+    )
+    refs = {_ref(row, "e", "name", "class") for row in entities.rows}
+    facts = _select(
+        store,
+        f"""SELECT ?ev ?p ?s ?sName ?sClass ?o ?oName ?oClass
+       ?text ?start ?end ?doc ?confidence ?date ?since ?rule
+WHERE {{
+  GRAPH {sparql_iri(graph)} {{
+    ?ev a mkg:FactEvidence ;
+      rdf:subject ?s ;
+      rdf:predicate ?p ;
+      rdf:object ?o ;{_FACT_FIELDS}
+    OPTIONAL {{ ?s rdfs:label ?sName }}
+    OPTIONAL {{ ?o rdfs:label ?oName }}
+    OPTIONAL {{ ?s a ?sClass . {_values("sClass", [_CLASSES])} }}
+    OPTIONAL {{ ?o a ?oClass . {_values("oClass", [_CLASSES])} }}
+  }}
+}}""",
+    )
+    found: dict[str, DocumentFact] = {}
+    for row in facts.rows:
+        node = _value(row, "ev") or ""
+        predicate = PREDICATE_OF_PROPERTY.get(URIRef(_value(row, "p") or ""))
+        if predicate is None or node in found:
+            continue
+        found[node] = DocumentFact(
+            subject=_ref(row, "s", "sName", "sClass"),
+            predicate=predicate,
+            object=_ref(row, "o", "oName", "oClass"),
+            evidence=_evidence(row),
+            confidence=_float(row, "confidence"),
+            rule=_value(row, "rule"),
+        )
+    return DocumentDetail(
+        document=info,
+        entities=tuple(sorted(refs, key=lambda r: r.key)),
+        facts=tuple(
+            sorted(
+                found.values(),
+                key=lambda f: (f.evidence.start, f.subject.key, f.predicate.value, f.object.key),
+            )
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

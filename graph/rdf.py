@@ -8,10 +8,10 @@ document, the sentence, its raw character span, the date, the confidence and the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from decimal import Decimal
-from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -28,10 +28,8 @@ from graph.vocab import (
     entity_iri,
     evidence_iri,
 )
-
-ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
-ONTOLOGY_FILE = ONTOLOGY_DIR / "maintainer-kg.ttl"
-SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
+from ontology import ONTOLOGY_FILE as ONTOLOGY_FILE  # re-exported: the ttl files ship as package data
+from ontology import SHAPES_FILE
 
 # N-Triples escapes for the characters that may not stand for themselves in a quoted literal, and
 # \\uXXXX for the other control characters, which some parsers read as line breaks.
@@ -92,9 +90,13 @@ def validate_document_graph(graph: Graph) -> tuple[bool, str]:
     # pyshacl is slow to import and only needed here.
     from pyshacl import validate
 
-    shapes = Graph().parse(SHAPES_FILE, format="turtle")
-    conforms, _, report = validate(graph, shacl_graph=shapes, advanced=True, allow_warnings=False)
+    conforms, _, report = validate(graph, shacl_graph=_shapes(), advanced=True, allow_warnings=False)
     return bool(conforms), str(report)
+
+
+@functools.cache
+def _shapes() -> Graph:
+    return Graph().parse(SHAPES_FILE, format="turtle")
 
 
 def _add_document(graph: Graph, node: URIRef, document: Document, extractor_version: str) -> None:

@@ -73,7 +73,8 @@ class Block:
     `lead` is the text of a bold run that opens the block (`**Arpit:**`, a bold question), if any.
     """
 
-    kind: str  # "title" | "summary" | "author" | "heading" | "paragraph" | "list_item" | "quote" | "table_cell"
+    # "title" | "summary" | "author" | "heading" | "paragraph" | "list_item" | "quote" | "table_cell"
+    kind: str
     start: int
     end: int
     lead: str | None = None

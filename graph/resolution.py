@@ -164,8 +164,14 @@ def _fold_person_names(clusters: list[_Cluster], mentions: Sequence[Mention]) ->
     """'Thomas' after 'Thomas Graf' is Thomas Graf: a shorter person name joins the full name it
     begins (or, one word, ends); with several candidates, the one named closest before it. A lone
     word the model typed otherwise ('Madhav' as an organisation) joins a person it names too."""
-    people = [c for c in clusters if c.type is EntityType.PERSON]
-    full = [c for c in people if len(c.name.split()) > 1]
+    # Full names: people, and names the model alone typed otherwise that look like a person's
+    # ('Maciej Szulik' as an organisation, in a text where 'Maciej' speaks).
+    full = [
+        c
+        for c in clusters
+        if len(c.name.split()) > 1
+        and (c.type is EntityType.PERSON or (_only_model(c) and _looks_like_full_name(c.name)))
+    ]
     merged: set[int] = set()
     for short in clusters:
         words = short.name.casefold().split()
@@ -182,6 +188,10 @@ def _fold_person_names(clusters: list[_Cluster], mentions: Sequence[Mention]) ->
                 or (len(words) == 1 and words[0] in _ends(c.name))
             )
         ]
+        if not candidates and len(words) == 1 and len(words[0]) >= 3 and short.type is EntityType.PERSON:
+            # A short form of the first name ('Ben' for 'Benjamin Elder'), when only one person fits.
+            fits = [c for c in full if c.name.casefold().startswith(words[0]) and id(c) not in merged]
+            candidates = fits if len(fits) == 1 else []
         if not candidates:
             continue
         first_use = min(mentions[i].start for i in short.members)
@@ -336,6 +346,10 @@ class _Speakers:
             words = entity.name.casefold().split()
             if folded.split()[0] == words[0] and (len(folded.split()) == 1 or len(words) == 1):
                 return entity.key
+        if len(folded) >= 3 and " " not in folded:  # 'Ben' for 'Benjamin Elder', when only one fits
+            fits = [e for e in people if len(e.name.split()) > 1 and e.name.casefold().startswith(folded)]
+            if len(fits) == 1:
+                return fits[0].key
         if not create:
             return None
         key = entity_key(EntityType.PERSON, name)
@@ -400,7 +414,13 @@ class _Speakers:
             and 2 * asked[ranked[0]] >= spoke[ranked[0]]
             and "/" not in ranked[0]
         ):
-            return self.person(ranked[0])
+            return self.speaker(ranked[0])
+        # A bold-question interview of a named person: the author wrote the questions.
+        questions = [b for b in self.document.blocks if is_question_lead(self.document, b)]
+        if len(questions) >= 2 and self._title_people():
+            for author in self.document.metadata.authors:
+                if author_name(author):
+                    return self.person(author_name(author))
         return None
 
     def turns(self, interviewer: str | None) -> list[Turn]:
@@ -426,20 +446,30 @@ class _Speakers:
         for (block, name), end in zip(tagged, ends, strict=True):
             if "/" in name:
                 continue  # a group answer ('M/G/S') has no single speaker
-            speaker = self.person(name) if _looks_like_name(name) and not name.isupper() else None
-            if speaker is None:
-                speaker = self._by_initials(name)
+            speaker = self.speaker(name)
             if speaker is not None:
                 turns.append(Turn(block.start, end, speaker, is_question=speaker == interviewer))
         return turns
 
+    def speaker(self, tag: str) -> str | None:
+        """The person a speaker tag names: a name, or initials ('FSM' for Frederico Sierra Muñoz)."""
+        letters = tag.replace(".", "")
+        if letters.isupper() and 2 <= len(letters) <= 4:
+            return self._by_initials(letters)
+        return self.person(tag) if _looks_like_name(tag) else None
+
     def _by_initials(self, initials: str) -> str | None:
-        matches = [
+        """The one person whose initials these are: all of them, or the first and the last."""
+        people = [e for e in self.entities.values() if e.type is EntityType.PERSON and " " in e.name]
+        exact = [e.key for e in people if _initials(e.name) == initials]
+        if len(exact) == 1:
+            return exact[0]
+        ends = [
             e.key
-            for e in self.entities.values()
-            if e.type is EntityType.PERSON and _initials(e.name) == initials.replace(".", "").upper()
+            for e in people
+            if _initials(e.name)[0] + _initials(e.name)[-1] == initials[0] + initials[-1]
         ]
-        return matches[0] if len(matches) == 1 else None
+        return ends[0] if len(ends) == 1 else None
 
     def _question_turns(self, questions: list[Block], asker: str | None) -> list[Turn]:
         interviewees = self._title_people()
@@ -499,7 +529,11 @@ def author_name(author: str) -> str:
     return " ".join(name.split())
 
 
-SPEAKER_TAG = re.compile(r"^([A-ZÀ-ÖØ-Þ][\w'’.\-/]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.\-]*){0,3})[ \t]*:(.*)$", re.S)
+SPEAKER_TAG = re.compile(
+    r"^([A-ZÀ-ÖØ-Þ][\w'’.\-/]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.\-]*){0,3})(?:[ \t]*\([^()\n]{1,12}\))?[ \t]*:(.*)$",
+    re.S,
+)  # 'Arpit:', 'Frederico (FSM):', 'M/G/S:'
+
 NOT_SPEAKERS = {
     "q",
     "a",
@@ -537,8 +571,8 @@ def speaker_tag(document: Document, block: Block) -> tuple[str, int] | None:
     ('**Arpit:**', '**Ben**:', '**Sandipan: Can you tell us...?**'); group tags ('M/G/S') are kept,
     the caller decides what they mean.
     """
-    if not block.lead:
-        return None
+    if not block.lead or block.kind not in {"paragraph", "quote"}:
+        return None  # a bold term opening a list item is a definition ('**Devstats:** ...')
     text = document.text[block.start : block.end]
     lead = block.lead.strip()
     position = text.find(lead)
@@ -563,6 +597,11 @@ def speaker_tag(document: Document, block: Block) -> tuple[str, int] | None:
 def is_question_lead(document: Document, block: Block) -> bool:
     """A bold question opening a block ('**What got you started?**'), with or without a speaker tag."""
     return bool(block.lead) and (block.lead or "").strip().rstrip("*_ ").endswith("?")
+
+
+def _looks_like_full_name(text: str) -> bool:
+    words = text.split()
+    return 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’\-]+", w) for w in words)
 
 
 def _looks_like_name(text: str) -> bool:

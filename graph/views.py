@@ -35,7 +35,6 @@ from graph.vocab import (
     MKG,
     PREDICATE_OF_PROPERTY,
     PROPERTY_OF,
-    TYPE_OF_CLASS,
     document_id_of_iri,
     document_iri,
     entity_iri,
@@ -185,36 +184,39 @@ def project_graph(
             nodes[key] = {"type": kind, "aliases": set(), "handles": set(), "documents": set()}
         return nodes[key]
 
+    # Grouped in the store: one row per entity (and per label) rather than one per document.
     class_values = _values("class", CLASS_OF.values())
     for row in _rows(
         store,
-        f"SELECT DISTINCT ?e ?class ?g WHERE {{ {class_values} {graph_filter} "
-        f"GRAPH ?g {{ ?e {RDF.type.n3()} ?class }} }}",
+        f"SELECT ?e (GROUP_CONCAT(DISTINCT STR(?g); separator=' ') AS ?graphs) WHERE {{ {class_values} "
+        f"{graph_filter} GRAPH ?g {{ ?e {RDF.type.n3()} ?class }} }} GROUP BY ?e",
     ):
         key = key_of_entity_iri(row["e"]["value"])
-        doc = document_id_of_iri(row["g"]["value"])
-        if key is None:
-            continue
-        attrs = node(key)
+        attrs = node(key) if key is not None else None
         if attrs is None:
             continue
-        attrs["type"] = TYPE_OF_CLASS[URIRef(row["class"]["value"])]
-        if doc is not None:
-            attrs["documents"].add(doc)
+        # IRIs hold no spaces, so the separator cannot occur inside one.
+        for graph_iri in (_text(row, "graphs") or "").split():
+            doc = document_id_of_iri(graph_iri)
+            if doc is not None:
+                attrs["documents"].add(doc)
 
-    for prop, slot in ((RDFS.label, "label"), (MKG.alias, "aliases"), (MKG.handle, "handles")):
+    for row in _rows(
+        store,
+        f"SELECT ?e ?value (COUNT(DISTINCT ?g) AS ?votes) WHERE {{ {graph_filter} "
+        f"GRAPH ?g {{ ?e {RDFS.label.n3()} ?value }} }} GROUP BY ?e ?value",
+    ):
+        key = key_of_entity_iri(row["e"]["value"])
+        if key is not None and key in nodes:
+            labels[key][row["value"]["value"]] = _number(row, "votes", int) or 1
+    for prop, slot in ((MKG.alias, "aliases"), (MKG.handle, "handles")):
         for row in _rows(
             store,
-            f"SELECT ?e ?value ?g WHERE {{ {graph_filter} GRAPH ?g {{ ?e {prop.n3()} ?value }} }}",
+            f"SELECT DISTINCT ?e ?value WHERE {{ {graph_filter} GRAPH ?g {{ ?e {prop.n3()} ?value }} }}",
         ):
             key = key_of_entity_iri(row["e"]["value"])
-            if key is None or key not in nodes:
-                continue
-            value = row["value"]["value"]
-            if slot == "label":
-                labels[key][value] += 1
-            else:
-                nodes[key][slot].add(value)
+            if key is not None and key in nodes:
+                nodes[key][slot].add(row["value"]["value"])
 
     # Evidence nodes carry the provenance of each fact; the direct triples are read as well so a fact
     # stored without evidence (added by hand through SPARQL Update) still shows.
@@ -223,14 +225,16 @@ def project_graph(
     fact_documents: dict[tuple[str, Predicate, str], set[str]] = defaultdict(set)
     for row in _rows(
         store,
-        f"SELECT ?ev ?s ?p ?o ?g ?text ?start ?end ?confidence ?date WHERE {{ {predicate_values} "
-        f"{graph_filter} GRAPH ?g {{ ?ev {RDF.type.n3()} {MKG.FactEvidence.n3()} ; "
-        f"{RDF.subject.n3()} ?s ; {RDF.predicate.n3()} ?p ; {RDF.object.n3()} ?o . "
+        # The optional parts sit outside GRAPH (evidence IRIs are unique to their document): Oxigraph
+        # answers this form about twice as fast.
+        f"SELECT ?ev ?s ?p ?o ?g ?text ?start ?end ?confidence ?date WHERE {{ {graph_filter} "
+        f"GRAPH ?g {{ ?ev {RDF.type.n3()} {MKG.FactEvidence.n3()} ; "
+        f"{RDF.subject.n3()} ?s ; {RDF.predicate.n3()} ?p ; {RDF.object.n3()} ?o . }} "
         f"OPTIONAL {{ ?ev {MKG.evidenceText.n3()} ?text }} "
         f"OPTIONAL {{ ?ev {MKG.startOffset.n3()} ?start }} "
         f"OPTIONAL {{ ?ev {MKG.endOffset.n3()} ?end }} "
         f"OPTIONAL {{ ?ev {MKG.confidence.n3()} ?confidence }} "
-        f"OPTIONAL {{ ?ev {DCTERMS.date.n3()} ?date }} }} }}",
+        f"OPTIONAL {{ ?ev {DCTERMS.date.n3()} ?date }} }}",
     ):
         fact = _fact_of_row(row)
         if fact is None:

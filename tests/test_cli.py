@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.queries import PREFIXES
 from graph.store import open_store
 from tests.conftest import hand_made_extraction
 
@@ -21,9 +22,7 @@ Laurent Bernaille works at Datadog.
 Laurent Bernaille contributed to Cilium.
 """
 
-WORKS_AT = """PREFIX mkg: <https://w3id.org/maintainer-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?who ?org WHERE { ?p mkg:worksAt ?o . ?p rdfs:label ?who . ?o rdfs:label ?org }"""
+WORKS_AT = PREFIXES + "SELECT ?who ?org WHERE { ?p mkg:worksAt ?o . ?p rdfs:label ?who . ?o rdfs:label ?org }"
 
 runner = CliRunner()
 
@@ -57,9 +56,10 @@ def test_ingest_skips_a_bad_file_stores_the_good_one_and_exits_1(tmp_path: Path,
     (posts / "bad.md").write_bytes(b"")
     data = tmp_path / "data"
 
-    result = runner.invoke(app, ["ingest", str(posts), "--data-dir", str(data)])
+    result = runner.invoke(app, ["ingest", str(posts), "--data-dir", str(data), "--verbose"])
 
     assert result.exit_code == 1
+    assert "good.md: 3 entities, 2 facts" in result.stdout
     assert "bad.md" in result.stderr and "empty_document" in result.stderr
     assert "Traceback" not in result.output
     store = open_store(data)
@@ -150,7 +150,8 @@ def test_serve_refuses_several_workers_on_the_embedded_store(tmp_path: Path) -> 
 
 
 def test_every_command_has_help() -> None:
-    for command in ("ingest", "extract", "query", "documents", "entities", "show", "serve", "evaluate"):
+    commands = ("ingest", "extract", "query", "documents", "entities", "show", "contributions", "delete")
+    for command in (*commands, "serve", "evaluate"):
         result = runner.invoke(app, [command, "--help"])
         assert result.exit_code == 0
         assert "Usage" in result.stdout
@@ -209,3 +210,23 @@ def test_evaluate_prints_per_file_and_micro_scores(tmp_path: Path, monkeypatch: 
     assert "0.800 0.800 0.800" in table.stdout
     missing = runner.invoke(app, ["evaluate", "--gold", str(tmp_path / "none")])
     assert missing.exit_code == 1
+
+
+def test_contributions_and_delete(data_dir: Path) -> None:
+    found = runner.invoke(
+        app, ["contributions", "--project", "cilium", "-f", "json", "--data-dir", str(data_dir)]
+    )
+    assert [(c["person"]["key"], c["predicate"]) for c in json.loads(found.stdout)] == [
+        ("person/laurent-bernaille", "contributedTo")
+    ]
+    listed = runner.invoke(app, ["documents", "-f", "json", "--data-dir", str(data_dir)])
+    document_id = json.loads(listed.stdout)[0]["id"]
+
+    deleted = runner.invoke(app, ["delete", document_id, "--data-dir", str(data_dir)])
+    again = runner.invoke(app, ["delete", document_id, "--data-dir", str(data_dir)])
+
+    assert deleted.exit_code == 0
+    assert again.exit_code == 1
+    assert "not found" in again.stderr
+    empty = runner.invoke(app, ["documents", "-f", "json", "--data-dir", str(data_dir)])
+    assert json.loads(empty.stdout) == []

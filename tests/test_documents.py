@@ -142,6 +142,7 @@ def test_date_forms_are_normalised() -> None:
         ("'May 5, 2022'", "2022-05-05"),
         ("'someday'", None),
         ("2024-02-31x", None),
+        ("2024-02-31", None),
     ]:
         document = read_document(f"---\ndate: {value}\n---\nBody text.\n", "d.md")
         assert document.metadata.date == expected, value
@@ -157,6 +158,7 @@ def test_author_forms() -> None:
             "Frederico Muñoz (SAS Institute)",
             "Kirti Goyal",
         ),
+        'author: "Jane Doe <jane@example.com>"': ("Jane Doe",),
         "author: >\n  [Junya Okabe](https://github.com/x) (University of Tsukuba) /\n  Organizing team": (
             "Junya Okabe (University of Tsukuba) / Organizing team",
         ),
@@ -217,6 +219,13 @@ def test_hugo_shortcodes_are_dropped_but_paired_content_is_kept() -> None:
     assert block_texts(document) == ["Intro paragraph.", "Keep this sentence.", "Inline shortcode here."]
     assert "figure" not in document.text and "Datadog" not in document.text
     assert_offsets_valid(document)
+
+
+def test_shortcode_with_visible_text_keeps_that_text() -> None:
+    raw = 'Each {{< glossary_tooltip text="Pod" term_id="pod" >}} runs on a node.\n'
+    document = read_document(raw, "g.md")
+    assert document.text == "Each Pod runs on a node."
+    assert raw_of(document, "Pod") == "Pod"
 
 
 def test_indented_shortcode_before_text_does_not_become_code() -> None:
@@ -356,6 +365,37 @@ def test_long_rule_followed_by_yaml_is_front_matter() -> None:
     document = read_document(raw, "k.md")
     assert document.metadata.title == "Book club"
     assert block_texts(document) == ["Book club", "Body text."]
+
+
+def test_toml_front_matter_between_plus_fences() -> None:
+    raw = (
+        '+++\ntitle = "Spotlight on SIG Node"\ndate = 2024-06-20\nauthors = ["Arpit Agrawal", "Ana Ruiz"]\n'
+        'tags = ["sig-node"]\n+++\n\n**Arpit:** Welcome!\n'
+    )
+    document = read_document(raw, "node.md")
+    assert document.metadata.title == "Spotlight on SIG Node"
+    assert document.metadata.date == "2024-06-20"
+    assert document.metadata.authors == ("Arpit Agrawal", "Ana Ruiz")
+    assert document.metadata.tags == ("sig-node",)
+    assert block_texts(document) == ["Spotlight on SIG Node", "Arpit Agrawal", "Ana Ruiz", "Arpit: Welcome!"]
+    assert raw_of(document, "Ana Ruiz") == "Ana Ruiz"
+    assert_offsets_valid(document)
+
+
+def test_broken_toml_front_matter_names_the_raw_line() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        read_document('+++\ntitle = "x"\ndate 2024\n+++\nBody.\n', "t.md")
+    assert info.value.detail.startswith("t.md: front matter line 3: ")
+    assert "+++" in info.value.detail
+    with pytest.raises(FrontMatterError, match="never closed"):
+        read_document('+++\ntitle = "x"\nBody.\n', "t.md")
+
+
+def test_a_post_opening_with_a_rule_has_no_front_matter() -> None:
+    raw = "---\n\nWe run Cilium at Datadog.\n\n---\n\nMore prose.\n"
+    document = read_document(raw, "r.md")
+    assert document.metadata.title is None
+    assert block_texts(document) == ["We run Cilium at Datadog.", "More prose."]
 
 
 def test_empty_front_matter_gives_empty_metadata() -> None:

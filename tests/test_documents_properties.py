@@ -86,6 +86,10 @@ MARKDOWN_FRAGMENTS = [
     '"',
     "\x0b",
     "\x1c",
+    "+++\n",
+    'title = "Cilium"\n',
+    "---\n",
+    "title: Cilium\n",
 ]
 
 markdown_text = st.lists(st.sampled_from(MARKDOWN_FRAGMENTS), max_size=40).map("".join)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,31 @@ def test_seed_corpus_end_to_end(shared_dir: Path, memory_store: Store) -> None:
         memory_store.select(f"ASK {{ {thomas.n3()} a {MKG.Person.n3()} }}").rows[0]["boolean"]["value"]
         == "true"
     )
+
+
+def test_parallel_extraction_failure_loses_only_the_bad_document(
+    tmp_path: Path, memory_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a.md", "b.md", "c.md", "d.md"):
+        write(tmp_path / name, GOOD.replace("Meet", f"Meet {name}"))
+
+    def one_by_one(document: Document) -> Extraction:
+        if document.source == "b.md":
+            raise ValueError("cannot read b")
+        return hand_made_extraction(document)
+
+    def batched(documents: Iterable[Document], *, n_process: int = 1) -> Iterator[Extraction]:
+        # Like nlp.pipe: takes a batch of two before giving anything back.
+        stream = iter(documents)
+        while batch := list(itertools.islice(stream, 2)):
+            for document in batch:
+                yield one_by_one(document)
+
+    monkeypatch.setattr("graph.extraction.extract", one_by_one)
+    monkeypatch.setattr("graph.extraction.extract_all", batched)
+
+    report = ingest_paths([tmp_path], memory_store, n_process=2)
+
+    assert [d.source for d in report.documents] == ["a.md", "c.md", "d.md"]
+    assert [(f.source, f.code) for f in report.failures] == [("b.md", "internal_error")]
+    assert len(memory_store.documents()) == 3

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from graph.records import Block, Document, DocumentMetadata, EntityType, Mention
-from graph.resolution import edit_distance, normalise_name, resolve
+from graph.resolution import edit_distance, is_question_lead, normalise_name, resolve, speaker_tag
 from graph.vocab import entity_key
 
 P, PR, ORG, C, T = (
@@ -275,3 +278,142 @@ def test_edit_distance() -> None:
     assert edit_distance("kubernets", "kubernetes") == 1
     assert edit_distance("cilum", "cilium") == 1
     assert edit_distance("abc", "xyz") == 3
+
+
+def test_speaker_tags_in_and_after_the_bold_run() -> None:
+    text = "Ben: I started.\n\nSandipan: Can you tell us more?\n\nGetting Started:"
+    blocks = (
+        Block("paragraph", 0, 15, lead="Ben"),
+        Block("paragraph", 17, 48, lead="Sandipan: Can you tell us more?"),
+        Block("paragraph", 50, len(text), lead="Getting Started:"),
+    )
+    doc = document(text, blocks=blocks)
+    assert [speaker_tag(doc, b) for b in blocks] == [("Ben", 0), ("Sandipan", 17), None]
+    assert [is_question_lead(doc, b) for b in blocks] == [False, True, False]
+
+
+def test_the_speaker_who_asks_is_the_interviewer() -> None:
+    text = "Sandipan: Who are you?\n\nBen: I am Ben.\n\nSandipan: Why Steering?\n\nBen: To help."
+    starts = [0, 24, 40, 65]
+    ends = [22, 38, 63, len(text)]
+    leads = ["Sandipan: Who are you?", "Ben", "Sandipan: Why Steering?", "Ben"]
+    blocks = tuple(
+        Block("paragraph", s, e, lead=lead) for s, e, lead in zip(starts, ends, leads, strict=True)
+    )
+    doc = document(text, authors=("Arpit Agrawal",), blocks=blocks)
+    result = resolve(doc, mentions_of(doc, ("Sandipan", P, "lead"), ("Ben", P, "lead")))
+    assert result.interviewer == "person/sandipan"
+    assert result.interviewees == ("person/ben",)
+    assert [t.is_question for t in result.turns] == [True, False, True, False]
+
+
+def test_answers_in_turns_do_not_make_an_unnamed_narrator() -> None:
+    text = "What got you started? I was curious and my friend helped me.\n\nWhat next? I will rest."
+    q2 = text.index("What next?")
+    blocks = (
+        Block("paragraph", 0, q2 - 2, lead="What got you started?"),
+        Block("paragraph", q2, len(text), lead="What next?"),
+    )
+    doc = Document(
+        id="d",
+        source="d.md",
+        raw=text,
+        text=text,
+        offsets=tuple(range(len(text) + 1)),
+        metadata=DocumentMetadata(title="Meet the Maintainer - Laurent Bernaille"),
+        blocks=blocks,
+    )
+    result = resolve(doc, [])
+    assert result.narrator is None
+    assert result.interviewees == ("person/laurent-bernaille",)
+    assert {t.speaker for t in result.turns} == {"person/laurent-bernaille"}
+
+
+def test_short_first_name_folds_into_the_one_person_it_begins() -> None:
+    doc = document("Benjamin Elder joined. Ben said hello.")
+    got = names(doc, mentions_of(doc, ("Benjamin Elder", P), ("Ben", P, "lead")))
+    assert got == {"Benjamin Elder": (P, ("Ben",))}
+
+
+def test_cut_full_name_folds_into_the_longer_one() -> None:
+    doc = document("Rajula Vineeth Reddy works at CERN. Rajula Vineeth likes it.")
+    got = names(doc, mentions_of(doc, ("Rajula Vineeth Reddy", P), ("Rajula Vineeth", P)))
+    assert got == {"Rajula Vineeth Reddy": (P, ("Rajula Vineeth",))}
+
+
+def test_model_typed_first_name_folds_into_the_person() -> None:
+    doc = document("Madhav Jivarajani works at VMware. Madhav helps newcomers.")
+    got = names(
+        doc, mentions_of(doc, ("Madhav Jivarajani", P), ("VMware", ORG, "gazetteer"), ("Madhav", ORG))
+    )
+    assert got == {"Madhav Jivarajani": (P, ("Madhav",)), "VMware": (ORG, ())}
+
+
+def test_last_word_of_an_organisation_folds_into_it() -> None:
+    doc = document("DB Schenker runs Kafka. Schenker migrated.")
+    got = names(doc, mentions_of(doc, ("DB Schenker", ORG), ("Schenker", ORG)))
+    assert got == {"DB Schenker": (ORG, ("Schenker",))}
+
+
+def test_also_known_as_names_a_handle() -> None:
+    doc = document("Hi, I'm Benjamin Elder, also known as BenTheElder. I work at Google.")
+    result = resolve(doc, mentions_of(doc, ("Benjamin Elder", P)))
+    assert result.entities[0].handles == ("BenTheElder",)
+
+
+def test_a_link_elsewhere_is_not_a_handle() -> None:
+    raw = "Maciej Szulik leads it, see https://github.com/kubernetes/kubectl for the code."
+    doc = Document(id="d", source="d.md", raw=raw, text=raw, offsets=tuple(range(len(raw) + 1)))
+    result = resolve(doc, mentions_of(doc, ("Maciej Szulik", P)))
+    assert result.entities[0].handles == ()
+
+
+def test_initials_tag_names_the_person_with_those_first_and_last_initials() -> None:
+    text = "Frederico Sierra Muñoz\n\nFrederico (FSM): Who are you?\n\nFSM: And why?\n\nXing: I am Xing Yang."
+    starts = [text.index(s) for s in ("Frederico (FSM)", "FSM:", "Xing:")]
+    blocks = (
+        Block("author", 0, 22),
+        Block("paragraph", starts[0], starts[1] - 2, lead="Frederico (FSM): Who are you?"),
+        Block("paragraph", starts[1], starts[2] - 2, lead="FSM: And why?"),
+        Block("paragraph", starts[2], len(text), lead="Xing:"),
+    )
+    doc = document(text, authors=("Frederico Sierra Muñoz",), blocks=blocks)
+    mentions = mentions_of(
+        doc,
+        ("Frederico Sierra Muñoz", P, "front_matter"),
+        ("Frederico", P, "lead"),
+        ("Xing", P, "lead"),
+        ("Xing Yang", P),
+    )
+    result = resolve(doc, mentions)
+    speakers = [(t.speaker, t.is_question) for t in result.turns]
+    assert speakers == [
+        ("person/frederico-sierra-munoz", True),
+        ("person/frederico-sierra-munoz", True),
+        ("person/xing-yang", False),
+    ]
+    assert not any(e.name == "FSM" for e in result.entities)
+
+
+def test_person_shaped_name_the_model_typed_otherwise_becomes_the_speaker() -> None:
+    doc = document("Maciej: Hello.\n\nThe chairs are Maciej Szulik and Janet Kuo.")
+    mentions = mentions_of(doc, ("Maciej", P, "lead"), ("Maciej Szulik", ORG), ("Janet Kuo", P))
+    got = names(doc, mentions)
+    assert got == {"Maciej Szulik": (P, ("Maciej",)), "Janet Kuo": (P, ())}
+
+
+@given(st.text(max_size=40))
+def test_normalise_name_is_idempotent(text: str) -> None:
+    once = normalise_name(text)
+    assert normalise_name(once) == once
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60), st.text(max_size=20))
+def test_speaker_tag_points_at_its_name(body: str, lead: str) -> None:
+    text = lead + body
+    doc = document(text, blocks=(Block("paragraph", 0, len(text), lead=lead),)) if text else document("x")
+    for block in doc.blocks:
+        tag = speaker_tag(doc, block)
+        if tag is not None:
+            name, start = tag
+            assert doc.text[start : start + len(name)] == name

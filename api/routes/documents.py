@@ -7,6 +7,7 @@ import json
 import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -15,8 +16,7 @@ from api.deps import AdminDep, ExtractorDep, SettingsDep, StoreDep, WriteLockDep
 from graph.documents import read_document
 from graph.errors import DocumentTooLarge, InvalidParameter, NotFound, UnsupportedMediaType
 from graph.ingest import store_extraction
-from graph.queries import count_documents, list_documents
-from graph.vocab import document_iri
+from graph.queries import DocumentDetail, count_documents, document_detail, document_graph, list_documents
 
 router = APIRouter(tags=["documents"])
 _extraction_lock = threading.Lock()
@@ -141,6 +141,7 @@ def _source_for(upload: Upload) -> str:
     },
 )
 def add_document(
+    response: Response,
     _: AdminDep,
     upload: Annotated[Upload, Depends(read_upload)],
     store: StoreDep,
@@ -161,6 +162,7 @@ def add_document(
         extraction = extract(document)
     with lock:
         summary = store_extraction(extraction, store)
+    response.headers["Location"] = f"/documents/{quote(summary.document_id, safe='/')}"
     return DocumentCreated(
         id=summary.document_id, iri=summary.iri, entities=summary.entities, facts=summary.facts
     )
@@ -183,6 +185,21 @@ def get_documents(
     )
 
 
+@router.get(
+    "/documents/{id:path}",
+    response_model=DocumentDetail,
+    summary="A document with its entities and facts",
+    responses={404: {"description": "No such document"}},
+)
+def get_document(id: str, store: StoreDep) -> DocumentDetail:
+    """The document's source, title and date, the entities named in it and every fact read from it, in
+    text order, each with its evidence span in the raw file."""
+    detail = document_detail(store, id)
+    if detail is None:
+        raise NotFound(f"No document with id {id!r}; GET /documents lists the ids.")
+    return detail
+
+
 @router.delete(
     "/documents/{id:path}",
     status_code=204,
@@ -191,8 +208,12 @@ def get_documents(
 )
 def delete_document(id: str, _: AdminDep, store: StoreDep, lock: WriteLockDep) -> Response:
     """Remove the document's named graph and every fact read from it."""
+    try:
+        graph = document_graph(id)
+    except InvalidParameter:
+        raise NotFound(f"No document with id {id!r}; GET /documents lists the ids.") from None
     with lock:
-        dropped = store.drop_document(str(document_iri(id)))
+        dropped = store.drop_document(graph)
     if not dropped:
         raise NotFound(f"No document with id {id!r}; GET /documents lists the ids.")
     return Response(status_code=204)

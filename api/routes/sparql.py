@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import SettingsDep, StoreDep
 from api.settings import Settings
-from graph.errors import DocumentTooLarge, InvalidQuery, QueryTimeout, UnsupportedMediaType
-from graph.queries import query_form, with_row_limit
+from graph.errors import InvalidQuery, QueryTimeout, RequestTooLarge, UnsupportedMediaType
+from graph.queries import PREFIXES, query_form, with_row_limit
+from graph.store.base import Store
 
 router = APIRouter(tags=["sparql"])
 
@@ -26,9 +27,10 @@ RESULT_TYPES = (
 )
 GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
 
-EXAMPLE_QUERY = """PREFIX mkg: <https://w3id.org/maintainer-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?person ?org WHERE { ?p mkg:worksAt ?o . ?p rdfs:label ?person . ?o rdfs:label ?org } LIMIT 10"""
+EXAMPLE_QUERY = (
+    PREFIXES
+    + "SELECT ?person ?org WHERE { ?p mkg:worksAt ?o . ?p rdfs:label ?person . ?o rdfs:label ?org } LIMIT 10"
+)
 
 # Queries run here so that a slow one can be abandoned after MKG_QUERY_TIMEOUT; the store keeps
 # computing it in the background, so the pool is bounded.
@@ -38,6 +40,8 @@ atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
 
 @dataclass(frozen=True)
 class SparqlRequest:
+    """A query as received, with the Accept header it came with."""
+
     query: str
     accept: str
 
@@ -69,7 +73,7 @@ async def read_sparql_request(request: Request, settings: SettingsDep) -> Sparql
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
-            raise DocumentTooLarge(f"The query is larger than {limit} bytes (MKG_MAX_BODY_BYTES).")
+            raise RequestTooLarge(f"The query is larger than {limit} bytes (MKG_MAX_BODY_BYTES).")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -84,7 +88,7 @@ async def read_sparql_request(request: Request, settings: SettingsDep) -> Sparql
     return SparqlRequest(_single(form.get("query", []), "query"), accept)
 
 
-def _answer(sparql: SparqlRequest, store: StoreDep, settings: Settings) -> Response:
+def _answer(sparql: SparqlRequest, store: Store, settings: Settings) -> Response:
     if not sparql.query.strip():
         raise InvalidQuery("The query is empty; send a SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE.")
     query_form(sparql.query)  # refuses updates, SERVICE and LOAD before the store sees them

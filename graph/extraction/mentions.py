@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from spacy.tokens import Doc, Span
 
-from graph.extraction.pipeline import STOP_LABEL, gazetteer_types, stoplist
+from graph.extraction.pipeline import REGIONS, STOP_LABEL, gazetteer_types, stoplist
 from graph.records import Document, EntityType, Mention
 from graph.resolution import author_name, speaker_tag
 
@@ -20,6 +20,7 @@ NER_TYPES = {
     "EVENT": EntityType.CONFERENCE,
 }
 RULER_TYPES = {kind.value: kind for kind in EntityType}
+REGION_NAMES = frozenset(region.casefold() for region in REGIONS)
 
 # Which source wins when two mentions overlap: explicit structure, then lists, then the model.
 PRIORITY = {"lead": 0, "front_matter": 0, "gazetteer": 1, "rule": 1, "ner": 2}
@@ -42,8 +43,16 @@ TRAILING = re.compile(r"(['’]s|['’])$")
 EVENT_WORDS = re.compile(r"con\b|summit|conference|days|fest|meetup|forum", re.IGNORECASE)
 NAME_PARTICLES = r"van|von|de|da|del|der|di|du|la|le|bin|al|dos|das"
 PERSON_WORD = re.compile(
-    rf"^([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’.\-]*((Mc|Mac|O['’]|De|Di|La|Le)?[A-Z][a-zß-öø-ÿ'’.\-]+)?|{NAME_PARTICLES})$"
+    r"^([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’.]*((Mc|Mac|O['’]|De|Di|La|Le)?[A-Z][a-zß-öø-ÿ'’.]+)?"
+    rf"(-[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’.]*)*|{NAME_PARTICLES})$"
 )
+# Words of product, team and process names the model takes for people: 'Cloud Native Storage'.
+NOT_PERSON_WORDS = {
+    "cloud", "native", "storage", "network", "networking", "service", "services", "platform", "engine",
+    "server", "data", "security", "container", "containers", "cluster", "mesh", "software", "systems",
+    "labs", "foundation", "project", "release", "phase", "team", "onboarding", "working", "group",
+    "community", "summit", "day", "days", "story", "user", "users", "support", "guide", "spotlight",
+}  # fmt: skip
 FIRST_PERSON_WORD = re.compile(r"^I(['’]\w+)?$")
 CAMEL_CASE = re.compile(r"^[A-Z]?[a-z]+[A-Z]\w*$")
 ACRONYM = re.compile(r"^[A-Z]{2,5}s?$")
@@ -63,8 +72,10 @@ CREDIT = re.compile(
 NOT_PRODUCT_WORDS = {
     "program", "programme", "programs", "team", "teams", "foundation", "summit", "community", "ambassador",
     "ambassadors", "students", "student", "office", "offices", "group", "inc", "llc", "ltd", "corp", "and",
-    "or",
+    "or", "sandbox", "incubation", "graduated", "landscape", "china", "india", "japan", "europe", "emea",
+    "apac", "americas", "support", "additional",
 }  # fmt: skip
+NAME_IN_LIST = re.compile(r"(?<![\w(])[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?: (?!and\b)[A-ZÀ-ÖØ-Þ][\w'’.\-]*){1,3}(?![\w)])")
 CREDITED_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?: [A-ZÀ-ÖØ-Þ][\w'’.\-]*){1,3}$")
 
 
@@ -81,6 +92,7 @@ def find_mentions(doc: Doc, document: Document) -> list[Mention]:
     ]
     candidates += _products_of_organizations(doc, document, lower_words)
     candidates += _listed_people(document)
+    candidates += _self_introductions(document)
     candidates += _lead_mentions(document)
     candidates += _author_mentions(document)
     candidates += _credit_mentions(document)
@@ -89,15 +101,26 @@ def find_mentions(doc: Doc, document: Document) -> list[Mention]:
 
 
 def _pieces(span: Span, doc: Doc, breaks: list[int]) -> Iterator[Span]:
-    """The span cut at block boundaries and blank lines: the model sometimes runs a heading into
-    the paragraph below it ('Kunal Kushwaha\\n\\nKunal Kushwaha is ...')."""
+    """The span cut at block boundaries and blank lines (the model sometimes runs a heading into the
+    paragraph below it: 'Kunal Kushwaha\\n\\nKunal Kushwaha is ...'), at commas and brackets of the
+    model's spans ('Goldilocks, Pluto', 'Kirti Goyal (FK'), and between two people ('Dan & Thomas')."""
     start = span.start
+    model = span.label_ in NER_TYPES
     for token in span:
-        cut = "\n\n" in token.text or any(
-            token.idx <= b < token.idx + len(token.text) or b == token.idx for b in breaks
+        separator = model and (
+            token.text in {",", ";", "(", ")", "/"}
+            or (span.label_ == "PERSON" and token.text in {"&", "and"})
         )
-        if cut and token.i > start:
+        if separator:
+            if token.i > start:
+                yield Span(doc, start, token.i, label=span.label, span_id=span.id)
+            start = token.i + 1
+            continue
+        at_break = any(token.idx <= b < token.idx + len(token.text) or b == token.idx for b in breaks)
+        if ("\n\n" in token.text or at_break) and token.i > start:
             yield Span(doc, start, token.i, label=span.label, span_id=span.id)
+            if not model:
+                return  # a list or rule match running into the next block: only its first part is it
             start = token.i
         if "\n\n" in token.text:
             start = token.i + 1
@@ -124,13 +147,10 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
     if end <= start:
         return None
     text = document.text[start:end]
-    if (
-        source == "ner"
-        and len(span) == 1
-        and kind is EntityType.PERSON
-        and span[0].tag_ not in {"NNP", "NNPS"}
-    ):
-        return None  # 'Sharing', 'Logging': the tagger reads a verb or a noun, not a name
+    if source == "ner" and len(span) == 1 and span[0].tag_ not in {"NNP", "NNPS"}:
+        return None  # 'Sharing', 'Branch': the tagger reads a verb or a common noun, not a name
+    if source == "ner" and re.sub(r"\s*\b(19|20)\d\d\b", "", _one_line(text)).casefold() in REGION_NAMES:
+        return None  # 'Valencia', 'NA 2023': where an event was, not an entity
     if source == "ner":
         known = gazetteer_types().get(_one_line(text).casefold())
         if known is not None:  # a listed name the ruler missed: the list's type
@@ -168,7 +188,7 @@ def _trim(span: Span, text: str, kind: EntityType) -> tuple[int, int]:
     while tokens and (
         tokens[0].lower_ in LEADING_WORDS
         or FIRST_PERSON_WORD.match(tokens[0].text)
-        or (tokens[0].lower_ in GREETINGS and kind is EntityType.PERSON)
+        or (tokens[0].lower_ in GREETINGS and len(tokens) > 1)
     ):
         tokens = tokens[1:]
     while tokens and not any(c.isalnum() for c in tokens[-1].text):
@@ -208,6 +228,7 @@ def _plausible(text: str, kind: EntityType, lower_words: frozenset[str]) -> bool
     if kind is EntityType.PERSON:
         return (
             1 <= len(words) <= 4
+            and not any(w.lower() in NOT_PERSON_WORDS for w in words)
             and not any(c.isdigit() for c in text)
             and all(PERSON_WORD.match(w) for w in words)
             and not (len(words) > 1 and len(words[-1].rstrip(".")) == 1)  # 'Node C'
@@ -289,6 +310,28 @@ def _products_of_organizations(doc: Doc, document: Document, lower_words: frozen
     return mentions
 
 
+SELF_INTRODUCTION = re.compile(
+    r"\b(?:[Mm]y name is|I am|I'm|I’m|[Tt]his is)\s+"
+    r"(?P<name>[A-ZÀ-ÖØ-Þ][\w'’\-]+(?:[ ][A-ZÀ-ÖØ-Þ][\w'’\-]+){0,2})(?=[\s,.;:!)]|$)"
+)
+
+
+def _self_introductions(document: Document) -> list[Mention]:
+    """'My name is Matthias Bertschy', 'I'm Benjamin Elder': a full name the speaker gives."""
+    mentions = []
+    for match in SELF_INTRODUCTION.finditer(document.text):
+        name = match.group("name")
+        words = name.split()
+        if len(words) < 2 and not match.group().lower().startswith("my name"):
+            continue  # 'I am French'
+        if name.casefold() in gazetteer_types() or any(ROLE_WORD.match(w) for w in words):
+            continue
+        if all(PERSON_WORD.match(w) for w in words):
+            start = match.start("name")
+            mentions.append(_mention(document, start, start + len(name), EntityType.PERSON, "rule"))
+    return mentions
+
+
 def _listed_people(document: Document) -> list[Mention]:
     """List items that are a name and a note in brackets: 'Divine Odazie (Developer Relations)'."""
     mentions = []
@@ -317,15 +360,12 @@ def _credit_mentions(document: Document) -> list[Mention]:
         if match is None:
             continue
         offset = block.start + match.start(2)
-        items = list(re.finditer(r"[^,;&]+", match.group(2)))
+        names = list(NAME_IN_LIST.finditer(match.group(2)))
         if not match.group(1).lower().endswith(("s", "interviewers")):
-            items = items[:1]  # 'Author: Amir Kheirkhahan, DB Schenker' credits one person and a company
-        for item in items:
-            name = re.sub(r"^\s*(and\s+)?", "", item.group())
-            name = re.sub(r"\s*\(.*$", "", name).strip()
-            if CREDITED_NAME.match(name):
-                start = offset + item.start() + item.group().index(name)
-                mentions.append(_mention(document, start, start + len(name), EntityType.PERSON, "rule"))
+            names = names[:1]  # 'Author: Amir Kheirkhahan, DB Schenker' credits one person and a company
+        for name in names:
+            start = offset + name.start()
+            mentions.append(_mention(document, start, offset + name.end(), EntityType.PERSON, "rule"))
     return mentions
 
 

@@ -39,10 +39,14 @@ REGIONS = (
 SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=\S)")
 YEAR = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
 # Text wraps inside names ("Technical\nOversight Committee"): a line break is a token of its own.
-LINE_BREAK = {"IS_SPACE": True, "OP": "?"}
+LINE_BREAK = {"IS_SPACE": True, "TEXT": {"REGEX": r"^[^\n]*\n?[^\n]*$"}, "OP": "?"}  # never a blank line
 # A word of a SIG / working-group / committee name: capitalised, an acronym, or a lower-case project;
 # not a role or a word that follows such names in prose ('SIG etcd Tech Lead', 'SIG Node meetings').
-ROLE_WORDS = "I|Tech|Lead|Leads|Chair|Chairs|Co|Meeting|Meetings|Member|Members|Team|Teams|The|In|On|And"
+ROLE_WORDS = (
+    "I|Tech|Lead|Leads|Chair|Chairs|Co|Meeting|Meetings|Member|Members|Team|Teams|The|In|On|And|"
+    "Spotlight|Spotlights|README|Mailing|Deep|Dive|Blog|Update|Updates|Intro|Introduction|Slack|Channel|"
+    "Charter|Calendar|Agenda|Notes|Page|Repo|Repository|Subproject|Subprojects"
+)
 NAME_WORD = {"TEXT": {"REGEX": rf"^(?!({ROLE_WORDS})$)([A-Z][A-Za-z0-9+]*|etcd|k8s)$"}}
 
 
@@ -125,47 +129,37 @@ def _pattern_id(entry: GazetteerEntry) -> str:
     return "word" if entry.word else "cncf" if entry.generated else "hand"
 
 
-def _token_pattern(tokens: list[str], attr: str = "ORTH") -> list[dict[str, Any]]:
-    """Tokens in order, with an optional line break between any two."""
-    pattern: list[dict[str, Any]] = []
-    for index, token in enumerate(tokens):
-        if index:
-            pattern.append(LINE_BREAK)
-        pattern.append({attr: token})
-    return pattern
-
-
 def _gazetteer_patterns(tokenize: Callable[[str], list[str]]) -> Iterator[dict[str, Any]]:
+    # Listed names are phrase patterns (fast, exact spellings); the stoplist matches in any case
+    # ('Google Summer of Code', 'google summer of code').
     seen: set[str] = set()
     for entry in gazetteer():
         for form in sorted(surface_forms(entry)):
             if form.casefold() in stoplist() or form in seen:
                 continue
             seen.add(form)
-            tokens = tokenize(form)
-            pattern: str | list[dict[str, Any]] = form if len(tokens) == 1 else _token_pattern(tokens)
-            yield {"label": entry.type.value, "pattern": pattern, "id": _pattern_id(entry)}
-    # The stoplist matches in any case: 'Google Summer of Code', 'google summer of code'.
+            yield {"label": entry.type.value, "pattern": form, "id": _pattern_id(entry)}
     for word in sorted(stoplist()):
-        yield {"label": STOP_LABEL, "pattern": _token_pattern([t.lower() for t in tokenize(word)], "LOWER")}
+        yield {"label": STOP_LABEL, "pattern": [{"LOWER": t.lower()} for t in tokenize(word)]}
 
 
 def _conference_patterns(tokenize: Callable[[str], list[str]]) -> Iterator[dict[str, Any]]:
     label = EntityType.CONFERENCE.value
 
     def words(name: str) -> list[dict[str, Any]]:
-        return _token_pattern([t.lower() for t in tokenize(name)], "LOWER")
+        return [{"LOWER": t.lower()} for t in tokenize(name)]
 
-    regions = [words(region) for region in REGIONS]
+    one_word = [r.lower() for r in REGIONS if len(tokenize(r)) == 1]
+    several_words = [words(r) for r in REGIONS if len(tokenize(r)) > 1]
     for entry in gazetteer():
         if entry.type is not EntityType.CONFERENCE:
             continue
         base = words(entry.name)
-        for region in regions:
-            yield {"label": label, "pattern": [*base, LINE_BREAK, *region], "id": "rule"}
-            yield {"label": label, "pattern": [*base, LINE_BREAK, *region, LINE_BREAK, YEAR], "id": "rule"}
-        yield {"label": label, "pattern": [*base, LINE_BREAK, YEAR], "id": "rule"}
-        yield {"label": label, "pattern": [YEAR, LINE_BREAK, *base], "id": "rule"}
+        region = {"LOWER": {"IN": one_word}, "OP": "?"}
+        yield {"label": label, "pattern": [*base, region, {**YEAR, "OP": "?"}], "id": "rule"}
+        for long_region in several_words:
+            yield {"label": label, "pattern": [*base, *long_region, {**YEAR, "OP": "?"}], "id": "rule"}
+        yield {"label": label, "pattern": [YEAR, *base], "id": "rule"}
     # Kubernetes Community Days are named after their city: "KCD China", "KCD Munich 2024".
     city = {"TEXT": {"REGEX": r"^[A-Z][a-z]+$"}}
     yield {"label": label, "pattern": [{"TEXT": "KCD"}, city, {**YEAR, "OP": "?"}], "id": "rule"}

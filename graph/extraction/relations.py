@@ -11,6 +11,7 @@ its end types fit the predicate's signature.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -189,6 +190,7 @@ class Rule:
     agent_types: frozenset[EntityType] | None = None  # extra restriction beyond the signatures
     default_agent_is_speaker: bool = False  # "Thanks to X": nobody named, the speaker thanks
     nearest_fallback: bool = True  # without a syntactic agent, take the nearest fitting party on the left
+    strict_gap: bool = False  # no other preposition before the patient ("work on X in AWS" is not at AWS)
     every_patient: bool = False  # "migrated from Calico to Cilium": each fitting party in the window
     noun: bool = False  # a role noun: its agent is what it is said of (copula, apposition), not any subject
 
@@ -224,7 +226,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "works_on",
-        (({"LEMMA": "work", "POS": "VERB"},),),
+        ((_lemmas("work"),),),
         (P.CONTRIBUTED_TO,),
         0.7,
         preps=frozenset({"on"}),
@@ -339,7 +341,7 @@ RULES: tuple[Rule, ...] = (
     # develops
     Rule(
         "develops",
-        ((_lemmas("develop", "own", "release", "ship", "sponsor"),),),
+        ((_lemmas("develop", "own", "release", "ship"),),),
         (P.DEVELOPS, P.CONTRIBUTED_TO),
         0.6,
         window=4,
@@ -347,7 +349,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "owned_by",
-        ((_lemmas("own", "maintain", "sponsor", "back"), {"LOWER": "by"}),),
+        ((_lemmas("own", "maintain"), {"LOWER": "by"}),),
         (P.DEVELOPS, P.MAINTAINER_OF),
         0.6,
         agent="right",
@@ -356,11 +358,12 @@ RULES: tuple[Rule, ...] = (
     # worksAt
     Rule(
         "works_at",
-        (({"LEMMA": "work", "POS": "VERB"},),),
+        ((_lemmas("work"),),),
         (P.WORKS_AT,),
         0.8,
         preps=frozenset({"at", "for", "@", "with", "in"}),
         window=12,
+        strict_gap=True,
     ),
     Rule(
         "employed_by",
@@ -378,6 +381,7 @@ RULES: tuple[Rule, ...] = (
         patient="either",
         preps=frozenset({"at", "for", "with", "@", "in"}),
         window=8,
+        strict_gap=True,
         noun=True,
     ),
     Rule(
@@ -644,10 +648,12 @@ class _Context:
         self.resolution = resolution
         self.entities: dict[str, Entity] = {e.key: e for e in resolution.entities}
         self.person_tokens: set[int] = set()
+        self.quotations = _quotations(document)
+        self.quotation_starts = [start for start, _ in self.quotations]
         self.person_mentions: list[tuple[int, str]] = sorted(
             (m.start, key)
             for m, key in zip(resolution.mentions, resolution.mention_keys, strict=False)
-            if key is not None and m.type == PERSON
+            if key is not None and key in self.entities and self.entities[key].type == PERSON
         )
 
     def speaker_at(self, char: int) -> str | None:
@@ -655,6 +661,13 @@ class _Context:
             if turn.start <= char < turn.end:
                 return turn.speaker
         return self.resolution.narrator
+
+    def in_quotation(self, char: int) -> bool:
+        index = bisect.bisect_right(self.quotation_starts, char) - 1
+        return index >= 0 and char < self.quotations[index][1]
+
+    def in_question(self, char: int) -> bool:
+        return any(t.start <= char < t.end and t.is_question for t in self.resolution.turns)
 
     def last_person_before(self, char: int, limit: int = 1500) -> str | None:
         best: str | None = None
@@ -675,6 +688,29 @@ class _Context:
     def types_of(self, key: str) -> frozenset[EntityType]:
         entity = self.entities.get(key)
         return frozenset({entity.type}) if entity else frozenset()
+
+
+_QUOTE_PAIRS = {"“": "”", '"': '"'}
+
+
+def _quotations(document: Document) -> list[tuple[int, int]]:
+    """Spans of `document.text` someone else says: quote blocks and quoted passages in a block."""
+    spans: list[tuple[int, int]] = []
+    for block in sorted(document.blocks, key=lambda b: b.start):
+        if block.kind == "quote":
+            spans.append((block.start, block.end))
+            continue
+        text = document.text[block.start : block.end]
+        open_at: int | None = None
+        closing = ""
+        for i, char in enumerate(text):
+            if open_at is None and char in _QUOTE_PAIRS:
+                open_at, closing = i, _QUOTE_PAIRS[char]
+            elif open_at is not None and char == closing:
+                if i - open_at > 20:  # a quoted sentence, not a quoted term ("the "hybrid" mode")
+                    spans.append((block.start + open_at, block.start + i + 1))
+                open_at = None
+    return spans
 
 
 def _segments(ctx: _Context) -> list[Segment]:
@@ -758,6 +794,12 @@ def _add_party(segment: Segment, party: Party) -> None:
 
 def _pronoun_party(ctx: _Context, token: Token) -> Party | None:
     lower = token.lower_
+    quoted = ctx.in_quotation(token.idx)
+    if quoted and lower in FIRST_SINGULAR | FIRST_PLURAL:
+        # someone quoted: "I" is unknown; "we" is the organisation the text is about, if any
+        if lower in FIRST_PLURAL and token.pos_ == "PRON":
+            return Party(_WE, frozenset({PERSON, ORG}), token.i, token.i + 1, "first_plural")
+        return None
     if lower in FIRST_SINGULAR and (lower != "i" or token.text == "I") and token.pos_ == "PRON":
         speaker = ctx.speaker_at(token.idx)
         if speaker is None or speaker not in ctx.entities:
@@ -903,6 +945,8 @@ def _clause_agent(
             if party is not None and _fits(party, kinds):
                 return [party]
         subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]
+        if subjects and not segment.start <= subjects[0].i < segment.end:
+            return None  # the parser joined two blocks; the syntax across them says nothing
         if subjects:
             subject = subjects[0]
             if subject.lower_ in ("which", "who", "that") and token.dep_ in ("relcl", "acl"):
@@ -912,6 +956,10 @@ def _clause_agent(
                 return [party]
             inside = _subtree_party(segment, subject, kinds)
             return inside if len(inside) == 1 else []
+        if token.dep_ == "acl" and token.tag_ in ("VBG", "VBN"):
+            # "anyone running Kubernetes": the noun the clause hangs on does it
+            party = _party_in(segment, token.head)
+            return [party] if party is not None and _fits(party, kinds) else []
         if _climbs(token, noun):
             token = token.head
             continue
@@ -920,10 +968,12 @@ def _clause_agent(
 
 
 def _nearest_left(
-    segment: Segment, index: int, kinds: frozenset[EntityType], limit: int = 20
+    segment: Segment, index: int, kinds: frozenset[EntityType], limit: int = 20, doc: Doc | None = None
 ) -> Party | None:
     for party in reversed(segment.parties):
         if party.end <= index and index - party.end <= limit and _fits(party, kinds):
+            if doc is not None and party.end < len(doc) and doc[party.end].text == ":":
+                return None  # a speaker label ("Fyka: Given your experience..."), not a participant
             return party
     return None
 
@@ -947,7 +997,7 @@ def _agents(
             if gap and all(w in (":", "-", "--", "---", "—", "–") for w in gap):
                 return _list_around(segment, doc, nxt, kinds, +1)
     if (syntactic is None and rule.nearest_fallback) or rule.default_agent_is_speaker:
-        party = _nearest_left(segment, start, kinds, limit=8 if rule.noun else 20)
+        party = _nearest_left(segment, start, kinds, limit=8 if rule.noun else 20, doc=doc)
         if party is not None:
             return _coordinated(segment, doc, party, kinds)
     return []
@@ -990,6 +1040,20 @@ def _is_possessor(doc: Doc, party: Party) -> bool:
     return party.pronoun is not None and doc[party.start].dep_ == "poss"
 
 
+_MODIFIER_SUFFIXES = frozenset(
+    {"related", "based", "aware", "native", "centric", "focused", "specific", "compatible"}
+)
+
+
+def _is_compound_modifier(doc: Doc, segment: Segment, party: Party) -> bool:
+    """The party only modifies the noun after it ("a Kubernetes team", "Kubernetes-related projects")."""
+    after = party.end
+    if after + 1 < segment.end and doc[after].text == "-" and doc[after + 1].lower_ in _MODIFIER_SUFFIXES:
+        return True
+    root = doc[party.start : party.end].root
+    return root.dep_ in ("compound", "amod", "nmod") and root.head.i >= party.end and root.head.pos_ == "NOUN"
+
+
 def _modifies_scope_noun(doc: Doc, segment: Segment, party: Party) -> bool:
     """The party only qualifies a following scope noun ("the Kubernetes ecosystem")."""
     following = party.end
@@ -1013,8 +1077,17 @@ def _patients_right(
             continue
         if rule.predicates[0] in (P.USES, P.CONTRIBUTED_TO) and _modifies_scope_noun(doc, segment, party):
             break
+        if _is_compound_modifier(doc, segment, party) and (
+            (rule.preps is None and rule.predicates[0] is not P.USES) or doc[party.end].text == "-"
+        ):
+            # "start a Kubernetes team", "maintainer of Kubernetes-related projects such as Pluto":
+            # not the modifier, but the examples of what it modifies
+            collected += _examples_after(segment, doc, party, kinds)
+            break
         if rule.preps is not None:
-            ok = _gap_has_prep(doc, end, party.start, rule.preps)
+            ok = _gap_has_prep(doc, end, party.start, rule.preps) and (
+                not rule.strict_gap or _gap_is_strict(doc, end, party.start, rule.preps)
+            )
         else:  # a direct object, and not the possessor of one ("start Cilium's installation")
             ok = _gap_is_modifiers(doc, end, party.start) and not (
                 party.end < segment.end and doc[party.end].lower_ in ("'s", "’s")
@@ -1037,7 +1110,7 @@ def _examples_after(segment: Segment, doc: Doc, last: Party, kinds: frozenset[En
                 if party.start > i and party.start - i <= 12 and _fits(party, kinds):
                     found.append(party)
             return found
-        if doc[i].lower_ in (";", ":", ".") or doc[i].pos_ == "VERB":
+        if doc[i].lower_ in (";", ":", ".") or (doc[i].pos_ == "VERB" and doc[i - 1].text != "-"):
             return []
     return []
 
@@ -1082,13 +1155,38 @@ def _is_tentative(trigger: Token) -> bool:
     return token.lemma_ in _TENTATIVE and token is not trigger
 
 
+_HYPOTHETICAL_AUX = frozenset({"will", "would", "could", "should", "might", "'d", "'ll"})
+
+
+def _is_negated(trigger: Token) -> bool:
+    """Said not to happen or only as a wish: "I didn't work on", "I would love to work at"."""
+    for token in (trigger, trigger.head) if trigger.dep_ == "xcomp" else (trigger,):
+        for child in token.children:
+            if child.dep_ == "neg" or (child.dep_ == "aux" and child.lower_ in _HYPOTHETICAL_AUX):
+                return True
+    return False
+
+
+def _gap_is_strict(doc: Doc, start: int, end: int, preps: frozenset[str]) -> bool:
+    """No preposition but the rule's own and "as" between trigger and patient ("work as X for ORG")."""
+    return all(
+        doc[i].pos_ != "ADP" or doc[i].lower_ in preps or doc[i].lower_ == "as" for i in range(start, end)
+    )
+
+
 def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: int) -> Iterable[_Found]:
     doc = ctx.doc
     trigger = doc[start:end].root
     if rule.tentative_check and _is_tentative(trigger):
         return
-    if trigger.pos_ == "VERB" and trigger.dep_ in ("amod", "compound"):
-        return  # "working groups": a modifier, not an action
+    if not rule.noun and _is_negated(trigger):
+        return
+    if rule.default_agent_is_speaker and ctx.in_question(doc[start].idx):
+        return  # an interviewer thanking a guest is courtesy, not acquaintance
+    if trigger.dep_ in ("amod", "compound") and trigger.head.i >= end:
+        return  # "working groups", "Developer Experience engineer": it modifies the word after it
+    if trigger.lemma_ == "work" and any(c.dep_ in ("det", "poss") for c in trigger.children):
+        return  # "the work Han is doing with WG Reliability": a noun, not someone working
     agent_kinds, patient_kinds = _allowed(rule, "agent"), _allowed(rule, "patient")
     if rule.agent == "right":  # a passive: "Hubble is a tool created by Isovalent"
         nearest = _nearest_left(segment, start, patient_kinds, limit=rule.window)
@@ -1104,10 +1202,12 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
     if not patients:
         return
     agents = [a for a in _agents(rule, segment, doc, start, end, trigger, agent_kinds) if a not in patients]
+    name, confidence = rule.name, rule.confidence
     if not agents and rule.noun and segment.kind == "title" and ctx.resolution.narrator in ctx.entities:
         # "From Zero to Kubernetes Subproject Lead": a personal post's title speaks of its author
         narrator = ctx.resolution.narrator
         agents = [Party(narrator, ctx.types_of(narrator), start, start, "first_singular")]
+        name, confidence = "title_narrator", CONFIDENCE["title_narrator"]
     if not agents and rule.default_agent_is_speaker:
         speaker = ctx.speaker_at(doc[start].idx)
         if speaker is not None and speaker in ctx.entities:
@@ -1128,7 +1228,7 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
                 subject, obj = (patient, agent) if predicate is P.CREATED_BY else (agent, patient)
                 if predicate is P.KNOWS and obj.pronoun == "first_singular":
                     subject, obj = obj, subject  # the narrator is the one who knows, as the gold reads it
-                yield _Found(subject, predicate, obj, segment, start, rule.name, rule.confidence)
+                yield _Found(subject, predicate, obj, segment, start, name, confidence)
 
 
 def _talk_predicates(segment: Segment, trigger: Token) -> tuple[Predicate, ...]:
@@ -1207,7 +1307,15 @@ def _possessive_develops(ctx: _Context, segment: Segment) -> Iterable[_Found]:
 def _heard_at_conference(ctx: _Context, segment: Segment) -> Iterable[_Found]:
     """'I heard/saw/met ... at DockerCon': the first person was at the conference."""
     doc = ctx.doc
-    conferences = [p for p in segment.parties if CONFERENCE in p.types]
+    conferences = [
+        p
+        for p in segment.parties
+        if CONFERENCE in p.types
+        and p.start > segment.start
+        and (
+            doc[p.start - 1].lower_ in ("at", "during") or doc[p.start - 2 : p.start].text.lower() == "at the"
+        )
+    ]
     if not conferences:
         return
     for party in segment.parties:
@@ -1217,6 +1325,13 @@ def _heard_at_conference(ctx: _Context, segment: Segment) -> Iterable[_Found]:
         if token.dep_ == "nsubj" and token.head.lemma_ in _AUDIENCE_VERBS | {"meet"}:
             for conference in conferences:
                 yield _Found(party, P.ATTENDED, conference, segment, token.head.i, "heard_at", 0.5)
+
+
+def _coordinated_tokens(doc: Doc, first: Party, second: Party) -> bool:
+    """The two parties are conjuncts of one phrase ("Liz and myself"), not two clauses."""
+    a = doc[first.start : first.end].root
+    b = doc[second.start : second.end].root
+    return (a.dep_ == "conj" and a.head == b) or (b.dep_ == "conj" and b.head == a)
 
 
 def _together_with_me(ctx: _Context, segment: Segment) -> Iterable[_Found]:
@@ -1233,6 +1348,7 @@ def _together_with_me(ctx: _Context, segment: Segment) -> Iterable[_Found]:
                 and not named.pronoun
                 and pronoun.pronoun == "first_singular"
                 and doc[pronoun.start].dep_ != "poss"
+                and _coordinated_tokens(doc, named, pronoun)
             ):
                 yield _Found(pronoun, P.KNOWS, named, segment, left.start, "together_with_me", 0.55)
     if len(parties) >= 2 and doc[segment.start].lower_ == "with":
@@ -1344,19 +1460,27 @@ CONFIDENCE = {rule.name: rule.confidence for rule in RULES} | {
 # --- assembly -----------------------------------------------------------------------------------
 
 
-def _team_organisations(found: Sequence[_Found]) -> tuple[dict[str, str], str | None]:
-    """Who "we" stands for: per speaker, the first organisation they work at in this text; and,
-    for speakers without one, the organisation the text itself says uses something, if only one.
+def _team_organisations(found: Sequence[_Found], resolution: Resolution) -> tuple[dict[str, str], str | None]:
+    """Who "we" stands for: per speaker, the organisation they work at that the text names most
+    (the SIG of a SIG spotlight, the company of a user story); and, for speakers without one, the
+    organisation the text itself says uses something, if there is only one.
     """
-    teams: dict[str, str] = {}
+    mentions = Counter(key for key in resolution.mention_keys if key is not None)
+    employers: dict[str, list[str]] = {}
     users: set[str] = set()
     for item in found:
         if item.subject.key.startswith(_WE) or item.object.key.startswith(_WE):
             continue
         if item.predicate is P.WORKS_AT and ORG in item.object.types:
-            teams.setdefault(item.subject.key, item.object.key)
+            employers.setdefault(item.subject.key, [])
+            if item.object.key not in employers[item.subject.key]:
+                employers[item.subject.key].append(item.object.key)
         if item.predicate is P.USES and ORG in item.subject.types and not item.subject.pronoun:
             users.add(item.subject.key)
+    teams = {
+        speaker: max(orgs, key=lambda org: (mentions[org], -orgs.index(org)))
+        for speaker, orgs in employers.items()
+    }
     return teams, (next(iter(users)) if len(users) == 1 else None)
 
 
@@ -1452,7 +1576,7 @@ def find_facts(doc: Doc, document: Document, resolution: Resolution) -> list[Fac
         for structural in STRUCTURAL_RULES:
             found.extend(structural(ctx, segment))
 
-    teams = _team_organisations(found)
+    teams = _team_organisations(found, resolution)
     facts: list[Fact] = []
     seen: set[tuple[str, Predicate, str, int, int]] = set()
     for item in found:

@@ -19,7 +19,11 @@ class SelectResult:
 
 
 class Store(Protocol):
-    """A quad store holding one named graph per document; the default graph is their union."""
+    """A quad store holding one named graph per document; the default graph is their union.
+
+    The union is a set (the RDF merge): a triple stated by several documents matches once outside
+    `GRAPH`, and once per document inside `GRAPH ?g`.
+    """
 
     def add_document(self, graph_iri: str, ntriples: str) -> None:
         """Replace the named graph `graph_iri` with these N-Triples, atomically."""
@@ -43,7 +47,7 @@ class Store(Protocol):
         """Run a SPARQL 1.1 Update."""
 
     def triple_count(self) -> int:
-        """Number of quads in the store."""
+        """Number of quads in the document graphs."""
 
     def close(self) -> None:
         """Flush and release the store."""

@@ -1,4 +1,5 @@
-"""What both store backends share: query forms, Accept negotiation and N-Triples checking."""
+"""What both store backends share: query forms, Accept negotiation, N-Triples checking and the updates
+that replace a document graph while keeping the default graph the merge of all of them."""
 
 from __future__ import annotations
 

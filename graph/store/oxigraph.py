@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph
+from rdflib import XSD
 
 from graph.errors import InvalidQuery, StoreUnavailable
 from graph.store.base import SelectResult, Term
@@ -23,7 +24,7 @@ from graph.store.media import (
     with_union_rebuilt,
 )
 
-_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_XSD_BOOLEAN = str(XSD.boolean)
 
 
 class OxigraphStore:
@@ -37,6 +38,10 @@ class OxigraphStore:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
         self._store: pyoxigraph.Store | None
+        # Counting scans the store; this process is the only writer (the directory is locked), so a
+        # count stays right until the next write, which bumps the generation.
+        self._count: tuple[int, int] | None = None  # (generation, count)
+        self._generation = 0
         if self.path is None:
             self._store = pyoxigraph.Store()
             return
@@ -81,24 +86,28 @@ class OxigraphStore:
     def select(self, sparql: str) -> SelectResult:
         """Run a SELECT (or ASK, as one row {"boolean": ...}) over the union default graph."""
         result = self._query(sparql)
-        if isinstance(result, pyoxigraph.QueryBoolean):
-            value = "true" if bool(result) else "false"
-            term: Term = {"type": "literal", "value": value, "datatype": _XSD_BOOLEAN}
-            return SelectResult(variables=("boolean",), rows=({"boolean": term},))
-        if isinstance(result, pyoxigraph.QuerySolutions):
-            payload = json.loads(result.serialize(format=pyoxigraph.QueryResultsFormat.JSON) or b"{}")
-            return select_result_from_json(payload)
+        try:
+            if isinstance(result, pyoxigraph.QueryBoolean):
+                return select_result_from_json({"boolean": bool(result)})
+            if isinstance(result, pyoxigraph.QuerySolutions):
+                data = result.serialize(format=pyoxigraph.QueryResultsFormat.JSON) or b"{}"
+                return select_result_from_json(json.loads(data))
+        finally:
+            del result  # see _query
         raise InvalidQuery("select() runs SELECT and ASK queries; use query_raw for CONSTRUCT or DESCRIBE.")
 
     def query_raw(self, sparql: str, accept: str) -> tuple[bytes, str]:
         """Run any query form; return the serialized result and its media type."""
         result = self._query(sparql)
-        if isinstance(result, pyoxigraph.QueryTriples):
-            media_type = negotiate(accept, graph_result=True)
-            data = result.serialize(format=GRAPH_MEDIA_TYPES[media_type])
-        else:
-            media_type = negotiate(accept, graph_result=False)
-            data = result.serialize(format=RESULTS_MEDIA_TYPES[media_type])
+        try:
+            if isinstance(result, pyoxigraph.QueryTriples):
+                media_type = negotiate(accept, graph_result=True)
+                data = result.serialize(format=GRAPH_MEDIA_TYPES[media_type])
+            else:
+                media_type = negotiate(accept, graph_result=False)
+                data = result.serialize(format=RESULTS_MEDIA_TYPES[media_type])
+        finally:
+            del result  # see _query
         return (data or b""), media_type
 
     def update(self, sparql: str) -> None:
@@ -114,8 +123,14 @@ class OxigraphStore:
 
     def triple_count(self) -> int:
         """Number of quads in the document graphs (the default graph's copies are not counted)."""
+        generation = self._generation
+        if self._count is not None and self._count[0] == generation:
+            return self._count[1]
         rows = self.select(NAMED_QUAD_COUNT).rows
-        return int(rows[0]["n"]["value"]) if rows else 0
+        count = int(rows[0]["n"]["value"]) if rows else 0
+        if self._generation == generation:
+            self._count = (generation, count)
+        return count
 
     def close(self) -> None:
         """Flush and release the store (and, on disk, its lock)."""
@@ -127,6 +142,12 @@ class OxigraphStore:
         self._store = None
 
     def _query(self, sparql: str) -> Any:
+        """The lazy pyoxigraph result of a query.
+
+        Results may only be freed on the thread that made them: callers delete their reference before
+        an exception leaves, or its traceback would carry the result to another thread (the API runs
+        queries on a worker pool).
+        """
         try:
             return self._live.query(sparql)
         except SyntaxError as error:
@@ -135,12 +156,16 @@ class OxigraphStore:
             raise StoreUnavailable(f"The store could not be read: {error}") from error
 
     def _run_update(self, sparql: str) -> None:
+        self._generation += 1
         try:
             self._live.update(sparql)
         except SyntaxError as error:
             raise InvalidQuery(f"The SPARQL update does not parse: {error}") from error
         except OSError as error:
             raise StoreUnavailable(f"The store could not be written: {error}") from error
+        finally:
+            # A count taken while the update ran may predate it.
+            self._generation += 1
 
     def _union_is_missing(self) -> bool:
         # A store written before the default graph was kept as the merge has only named graphs.

@@ -32,7 +32,11 @@ _RESULTS_JSON = "application/sparql-results+json"
 
 
 class RemoteSparqlStore:
-    """A quad store behind a SPARQL server, one named graph per document, union default graph."""
+    """A quad store behind a SPARQL server: one named graph per document, the default graph their merge.
+
+    A server whose document graphs were written by other means gets its default graph with
+    `rebuild_union()`.
+    """
 
     def __init__(self, base_url: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         url = base_url.rstrip("/")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -52,6 +53,7 @@ def test_posting_markdown_stores_its_facts(client: TestClient, memory_store: Sto
     assert set(body) == {"id", "iri", "entities", "facts"}
     assert (body["entities"], body["facts"]) == (3, 2)
     assert memory_store.documents() == [body["iri"]]
+    assert client.get(response.headers["Location"]).json()["document"]["id"] == body["id"]
     listed = client.get("/documents").json()
     assert listed["total"] == 1
     assert listed["items"][0]["id"] == body["id"]
@@ -155,3 +157,40 @@ def test_the_app_opens_its_on_disk_store_at_startup_and_closes_it(tmp_path: Path
         assert post_markdown(client, POST).status_code == 201
     with TestClient(app) as client:
         assert client.get("/documents").json()["total"] == 1
+
+
+def test_a_document_shows_its_entities_and_facts_in_text_order(client: TestClient) -> None:
+    document_id = post_markdown(client, POST).json()["id"]
+
+    response = client.get(f"/documents/{document_id}")
+
+    assert response.status_code == 200, response.text
+    detail = response.json()
+    assert detail["document"]["source"] == "posts/laurent.md"
+    assert [e["key"] for e in detail["entities"]] == [
+        "organization/datadog",
+        "person/laurent-bernaille",
+        "project/cilium",
+    ]
+    facts = [(f["subject"]["name"], f["predicate"], f["object"]["name"]) for f in detail["facts"]]
+    assert facts == [
+        ("Laurent Bernaille", "worksAt", "Datadog"),
+        ("Laurent Bernaille", "contributedTo", "Cilium"),
+    ]
+    for fact in detail["facts"]:
+        assert POST[fact["evidence"]["start"] : fact["evidence"]["end"]] == fact["evidence"]["text"]
+    assert_error(client.get("/documents/nope"), 404, "not_found")
+    assert_error(client.get("/documents/bad>id"), 404, "not_found")
+    assert_error(client.delete("/documents/bad>id"), 404, "not_found")
+
+
+def test_a_streamed_body_is_cut_off_at_the_limit(client: TestClient, memory_store: Store) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"a" * 500_000
+
+    response = client.post("/documents", content=chunks(), headers={"Content-Type": "text/markdown"})
+
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert_error(response, 413, "document_too_large")
+    assert memory_store.documents() == []

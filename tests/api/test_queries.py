@@ -12,13 +12,12 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.deps import get_extractor, get_store
 from api.settings import Settings
+from graph.queries import PREFIXES
 from graph.store import Store
 from tests.api.test_documents import POST, assert_error, post_markdown
 from tests.conftest import hand_made_extraction
 
-WORKS_AT = """PREFIX mkg: <https://w3id.org/maintainer-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?who ?org WHERE { ?p mkg:worksAt ?o . ?p rdfs:label ?who . ?o rdfs:label ?org }"""
+WORKS_AT = PREFIXES + "SELECT ?who ?org WHERE { ?p mkg:worksAt ?o . ?p rdfs:label ?who . ?o rdfs:label ?org }"
 
 
 @pytest.fixture
@@ -256,4 +255,4 @@ def test_a_query_body_over_the_limit_is_413(memory_store: Store, tmp_path: Path)
     response = TestClient(app).post(
         "/sparql", content=query, headers={"Content-Type": "application/sparql-query"}
     )
-    assert_error(response, 413, "document_too_large")
+    assert_error(response, 413, "request_too_large")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from spacy.language import Language
 
 from graph.extraction.mentions import find_mentions
@@ -161,3 +163,128 @@ def test_stoplist_names_never_become_typed_patterns() -> None:
         if isinstance(p["pattern"], str) and p["label"] != "STOP"
     }
     assert not typed & stoplist()
+
+
+def test_names_broken_across_lines_are_found(nlp: Language) -> None:
+    doc = document("She chairs the Technical\nOversight Committee and runs Google Kubernetes\nEngine.")
+    mentions = find_mentions(nlp(doc.text), doc)
+    assert [(m.text, m.type) for m in mentions] == [
+        ("Technical\nOversight Committee", EntityType.ORGANIZATION),
+        ("Google Kubernetes\nEngine", EntityType.PROJECT),
+    ]
+
+
+def test_soft_line_breaks_keep_every_offset(nlp: Language) -> None:
+    text = "Marek\nSiarkowicz leads\nSIG etcd.\n\nNext paragraph."
+    doc = nlp(text)
+    assert len(doc.text) == len(text)
+    assert all(text[t.idx : t.idx + len(t.text)] == t.text for t in doc if not t.is_space)
+
+
+def test_listed_english_words_do_not_match_at_sentence_start(nlp: Language) -> None:
+    assert "Go" not in found(nlp, "Go ahead and apply for the programme.")
+    assert found(nlp, "The agent is written in Go.")["Go"] is EntityType.TECHNOLOGY
+
+
+def test_listed_company_inside_a_longer_name_is_not_matched(nlp: Language) -> None:
+    assert "Kong" not in found(nlp, "We met in Hong Kong last year.")
+
+
+def test_credit_lines_name_people(nlp: Language) -> None:
+    text = "Authors & Interviewers: Anubhav Vardhan, Atharva Shinde and Avinesh Tripathi"
+    doc = document(text, blocks=(Block("paragraph", 0, len(text), lead="Authors & Interviewers:"),))
+    people = {m.text for m in find_mentions(nlp(doc.text), doc) if m.type is EntityType.PERSON}
+    assert people == {"Anubhav Vardhan", "Atharva Shinde", "Avinesh Tripathi"}
+
+
+def test_singular_credit_line_names_one_person_then_the_company(nlp: Language) -> None:
+    text = "Author: Amir Kheirkhahan, DB Schenker"
+    doc = document(text, blocks=(Block("paragraph", 0, len(text)),))
+    mentions = find_mentions(nlp(doc.text), doc)
+    assert ("Amir Kheirkhahan", EntityType.PERSON) in {(m.text, m.type) for m in mentions}
+    assert not any(m.text == "DB Schenker" and m.type is EntityType.PERSON for m in mentions)
+
+
+def test_profile_heading_over_a_paragraph_about_them_is_a_person(nlp: Language) -> None:
+    text = "Arsh Sharma\n\nArsh is employed as an engineer."
+    doc = document(text, blocks=(Block("heading", 0, 11), Block("paragraph", 13, len(text))))
+    mentions = find_mentions(nlp(doc.text), doc)
+    assert Mention("Arsh Sharma", EntityType.PERSON, 0, 11, 0, 11, "rule") in mentions
+
+
+def test_list_item_with_a_note_in_brackets_is_a_person(nlp: Language) -> None:
+    text = "The team:\n\nDivine Odazie (Developer Relations)"
+    doc = document(text, blocks=(Block("paragraph", 0, 9), Block("list_item", 11, len(text))))
+    assert ("Divine Odazie", EntityType.PERSON) in {
+        (m.text, m.type) for m in find_mentions(nlp(doc.text), doc)
+    }
+
+
+def test_self_introductions_give_full_names(nlp: Language) -> None:
+    names = found(nlp, "My name is Matthias Bertschy, I am French and live near the Alps.")
+    assert names.get("Matthias Bertschy") is EntityType.PERSON
+    assert "French" not in names
+
+
+def test_listed_company_followed_by_product_words_is_a_project(nlp: Language) -> None:
+    names = found(nlp, "We checked it in Google Search Console every week.")
+    assert names == {"Google Search Console": EntityType.PROJECT}
+
+
+def test_roles_are_not_names(nlp: Language) -> None:
+    names = found(nlp, "He is a SIG etcd Tech Lead and a Senior Engineer.")
+    assert names == {"SIG etcd": EntityType.ORGANIZATION}
+
+
+def test_label_leads_over_lists_are_not_speakers(nlp: Language) -> None:
+    text = "Code Contributions:\n\nfix code and write contributions."
+    doc = document(text, blocks=(Block("paragraph", 0, 19, lead="Code Contributions"),))
+    assert [m for m in find_mentions(nlp(doc.text), doc) if m.source == "lead"] == []
+
+
+def test_speaker_tag_with_the_colon_outside_the_bold_run(nlp: Language) -> None:
+    text = "Ben: I started in 2015."
+    doc = document(text, blocks=(Block("paragraph", 0, len(text), lead="Ben"),))
+    leads = [(m.text, m.start) for m in find_mentions(nlp(doc.text), doc) if m.source == "lead"]
+    assert leads == [("Ben", 0)]
+
+
+def test_rules_never_run_across_a_blank_line(nlp: Language) -> None:
+    text = "About SIG Storage\n\nFrederico: Hello."
+    doc = document(
+        text, blocks=(Block("heading", 0, 17), Block("paragraph", 19, len(text), lead="Frederico:"))
+    )
+    mentions = {(m.text, m.type) for m in find_mentions(nlp(doc.text), doc)}
+    assert ("SIG Storage", EntityType.ORGANIZATION) in mentions
+    assert ("Frederico", EntityType.PERSON) in mentions
+    assert not any(kind is EntityType.ORGANIZATION and "Frederico" in name for name, kind in mentions)
+
+
+def test_event_places_are_not_entities(nlp: Language) -> None:
+    names = found(nlp, "We met at KubeCon EU 2023 in Amsterdam and again in Valencia.")
+    assert names == {"KubeCon EU 2023": EntityType.CONFERENCE}
+
+
+def test_lone_heading_the_model_calls_a_name_is_a_section_title(nlp: Language) -> None:
+    text = "Problem Statement\n\nThe docs were hard to read for new users."
+    doc = document(text, blocks=(Block("heading", 0, 17), Block("paragraph", 19, len(text))))
+    assert [m for m in find_mentions(nlp(doc.text), doc) if m.type is EntityType.PERSON] == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "b", " ", "\n", ":", "*", ".", ",", "'", "Node", "Cilium", "Thomas Graf", "SIG "]
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_mentions_are_well_formed_on_any_text(nlp: Language, text: str) -> None:
+    doc = document(text, blocks=(Block("paragraph", 0, len(text), lead=text[:10] or None),))
+    mentions = find_mentions(nlp(doc.text), doc)
+    for mention in mentions:
+        assert 0 <= mention.start < mention.end <= len(text)
+        assert doc.text[mention.start : mention.end] == mention.text
+        assert doc.raw[mention.raw_start : mention.raw_end] == mention.text
+    assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False))

@@ -294,6 +294,49 @@ def test_we_is_the_organisation_of_the_byline(nlp: Language) -> None:
     assert ("Amir Kheirkhahan", "uses", "Kafka") not in found
 
 
+def test_quoted_first_person_is_not_the_narrator(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Author: Bill Mulligan, Isovalent\n\n"
+        "Trip.com runs Cilium in production. Their lead said: “I am excited to use Tetragon "
+        "and we adopted Hubble last year.”",
+        {
+            "Bill Mulligan": PERSON,
+            "Isovalent": ORG,
+            "Trip.com": ORG,
+            "Cilium": PROJECT,
+            "Tetragon": PROJECT,
+            "Hubble": PROJECT,
+        },
+        narrator="Bill Mulligan",
+    )
+    assert ("Bill Mulligan", "uses", "Tetragon") not in found
+    assert ("Isovalent", "uses", "Hubble") not in found
+    assert ("Trip.com", "uses", "Hubble") in found  # "we" in the quote: the organisation the story is about
+
+
+def test_modifier_of_another_noun_is_not_the_object(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Google decided to start a Kubernetes team in Warsaw. "
+        "I am an author of several Kubernetes-related projects such as Goldilocks.",
+        {"Google": ORG, "Kubernetes": PROJECT, "Andy": PERSON, "Goldilocks": PROJECT},
+        narrator="Andy",
+    )
+    assert not {t for t in found if t[2] == "Kubernetes" or t[0] == "Kubernetes"}
+    assert ("Goldilocks", "createdBy", "Andy") in found
+
+
+def test_my_name_and_i_is_not_acquaintance(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "My name is Riaan Kleinhans and I live in South Africa.",
+        {"Frederico": PERSON, "Riaan Kleinhans": PERSON},
+        narrator="Frederico",
+    )
+    assert found == set()
+
+
 def test_tried_and_planned_tools_are_not_used(nlp: Language) -> None:
     found = read(
         nlp,
@@ -326,6 +369,84 @@ def test_uses_respects_the_signature(nlp: Language) -> None:
     assert facts == []
     entity_type = {e.key: e.type for e in resolution.entities}
     assert all(fits_signature(f.predicate, entity_type[f.subject], entity_type[f.object]) for f in facts)
+
+
+def test_tools_that_build_the_platform_are_used_by_the_team(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Author: Amir Kheirkhahan, DB Schenker\n\n"
+        "The base images are built by Packer and Ansible and the setup is managed by Terraform.",
+        {
+            "Amir Kheirkhahan": PERSON,
+            "DB Schenker": ORG,
+            "Packer": PROJECT,
+            "Ansible": PROJECT,
+            "Terraform": PROJECT,
+        },
+        narrator="Amir Kheirkhahan",
+    )
+    assert {t for t in found if t[1] == "uses"} == {
+        ("DB Schenker", "uses", "Packer"),
+        ("DB Schenker", "uses", "Ansible"),
+        ("DB Schenker", "uses", "Terraform"),
+    }
+
+
+def test_being_involved_with_an_ecosystem_is_not_contributing(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I got involved with the Kubernetes ecosystem in 2019.",
+        {"James": PERSON, "Kubernetes": PROJECT},
+        narrator="James",
+    )
+    assert found == set()
+
+
+def test_working_groups_are_not_work(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I am an organizer of the Device Management working groups and a member of SIG Node.",
+        {"Patrick": PERSON, "Device Management": ORG, "SIG Node": ORG},
+        narrator="Patrick",
+    )
+    assert found == {("Patrick", "worksAt", "SIG Node")}
+
+
+def test_team_list_with_project_in_parentheses(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "The core team was:\n\nLiz Rice (Cilium)\n\nQuentin Monnet (Cilium)",
+        {"Liz Rice": PERSON, "Quentin Monnet": PERSON, "Cilium": PROJECT},
+    )
+    assert found == {("Liz Rice", "contributedTo", "Cilium"), ("Quentin Monnet", "contributedTo", "Cilium")}
+
+
+def test_started_in_a_project_and_worked_on_a_company_team(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I started in Kubernetes as a student in 2015. Madhav works on the VMware upstream stability team.",
+        {"Ben": PERSON, "Kubernetes": PROJECT, "Madhav": PERSON, "VMware": ORG},
+        narrator="Ben",
+    )
+    assert found == {("Ben", "contributedTo", "Kubernetes"), ("Madhav", "worksAt", "VMware")}
+
+
+def test_title_role_without_a_person_belongs_to_the_author(nlp: Language) -> None:
+    document = make_document("From Zero to Kubernetes Subproject Lead\n\nI joined SIG Security.")
+    document = Document(
+        document.id,
+        document.source,
+        document.raw,
+        document.text,
+        document.offsets,
+        document.metadata,
+        (Block("title", 0, 39), Block("paragraph", 41, len(document.text))),
+    )
+    resolution = make_resolution(
+        document, {"Ala": PERSON, "Kubernetes": PROJECT, "SIG Security": ORG}, narrator="Ala"
+    )
+    found = triples(find_facts(nlp(document.text), document, resolution), resolution)
+    assert ("Ala", "contributedTo", "Kubernetes") in found
 
 
 # --- spokeAt / attended -----------------------------------------------------------------------------
@@ -379,6 +500,16 @@ def test_thanks_name_people_the_narrator_knows(nlp: Language) -> None:
         narrator="Peace",
     )
     assert found == {("Peace", "knows", "Oluchi Nwenyi"), ("Peace", "knows", "Victoria Nduka")}
+
+
+def test_doing_something_together_with_the_narrator(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Two people from the team (Liz and myself) wrote a proposal. With Yoyo, we started the outline.",
+        {"Bill": PERSON, "Liz": PERSON, "Yoyo": PERSON},
+        narrator="Bill",
+    )
+    assert found == {("Bill", "knows", "Liz"), ("Bill", "knows", "Yoyo")}
 
 
 def test_first_person_in_a_turn_is_its_speaker(nlp: Language) -> None:

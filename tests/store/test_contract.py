@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyoxigraph
@@ -428,3 +430,41 @@ def test_the_query_endpoint_url_is_accepted_as_the_server_url() -> None:
     remote = RemoteSparqlStore("http://localhost:7878/query")
     assert remote.base_url == "http://localhost:7878"
     remote.close()
+
+
+@pytest.mark.parametrize(
+    ("sparql", "accept", "error"),
+    [
+        (SELECT_ALL, "image/png", NotAcceptable),
+        (CONSTRUCT_ALL, "text/csv", NotAcceptable),
+        ("SELEC", "*/*", InvalidQuery),
+    ],
+)
+def test_a_query_failing_on_a_worker_thread_leaves_nothing_to_free_on_the_caller_thread(
+    store: Store, monkeypatch: pytest.MonkeyPatch, sparql: str, accept: str, error: type[Exception]
+) -> None:
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    store.add_document(G1, DOC_ONE)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(store.query_raw, sparql, accept)
+        with pytest.raises(error):
+            future.result()
+        del future
+    gc.collect()
+    assert unraisable == []
+
+
+def test_select_refusing_a_construct_on_a_worker_thread_leaves_nothing_to_free(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    store.add_document(G1, DOC_ONE)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(store.select, CONSTRUCT_ALL)
+        with pytest.raises(InvalidQuery):
+            future.result()
+        del future
+    gc.collect()
+    assert unraisable == []

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.errors import InvalidParameter, NotAcceptable
+from graph.store import OxigraphStore
 from graph.store.media import (
     GRAPH_MEDIA_TYPES,
     RESULTS_MEDIA_TYPES,
@@ -78,3 +79,19 @@ def test_checked_ntriples_rejects_text_that_is_not_ntriples() -> None:
     with pytest.raises(InvalidParameter):
         checked_ntriples("<http://a> <http://b> .")
     assert checked_ntriples("") == ""
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=60), st.sampled_from(["", "@en", "^^<http://www.w3.org/2001/XMLSchema#token>"]))
+def test_any_literal_survives_storing_and_reading_back(text: str, suffix: str) -> None:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    store = OxigraphStore(None)
+    try:
+        store.add_document(
+            "https://example.org/g",
+            f'<https://example.org/s> <https://example.org/p> "{escaped}"{suffix} .\n',
+        )
+        (row,) = store.select("SELECT ?o WHERE { ?s ?p ?o }").rows
+        assert row["o"]["value"] == text
+    finally:
+        store.close()
