@@ -282,15 +282,18 @@ def query(
 ) -> None:
     """Run a read-only SPARQL query over all documents (their union is the default graph).
 
-    CONSTRUCT and DESCRIBE print Turtle (table), JSON-LD (json) or N-Triples (csv).
+    The prefixes rdf:, rdfs:, mkg:, prov: and dcterms: are declared for you. CONSTRUCT and DESCRIBE print
+    Turtle (table), JSON-LD (json) or N-Triples (csv).
     """
-    from graph.queries import query_form
+    from graph.queries import PREFIXES, query_form
 
     if (sparql is None) == (file is None):
         raise InvalidParameter("Give the query either as an argument or with --file, not both or neither.")
     text = file.read_text(encoding="utf-8") if file is not None else (sparql or "")
     form = query_form(text)
     graph_result = form in {"CONSTRUCT", "DESCRIBE"}
+    # Declaring a prefix twice is allowed; the query's own declarations come later and win.
+    text = PREFIXES + text
     with opened_store(settings_for(data_dir, store)) as target:
         if format is QueryFormat.table and not graph_result:
             out.print(_result_table(target.select(text)))

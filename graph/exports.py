@@ -238,15 +238,29 @@ def flat_graph(graph: nx.MultiDiGraph, *, join_lists: bool) -> nx.MultiDiGraph:
 # ------------------------------------------------------------------------------------------ view writers
 
 
+# Characters XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(flat: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Replace characters XML cannot hold in string attributes with U+FFFD, in place."""
+    items = [data for _, data in flat.nodes(data=True)] + [data for _, _, data in flat.edges(data=True)]
+    for data in items:
+        for name, value in data.items():
+            if isinstance(value, str) and _NOT_XML.search(value):
+                data[name] = _NOT_XML.sub("\ufffd", value)
+    return flat
+
+
 def _graphml(graph: nx.MultiDiGraph) -> Iterator[str]:
-    flat = flat_graph(graph, join_lists=True)
+    flat = _xml_safe(flat_graph(graph, join_lists=True))
     yield from (
         line + "\n" for line in nx.generate_graphml(flat, named_key_ids=True, edge_id_from_attribute="id")
     )
 
 
 def _gexf(graph: nx.MultiDiGraph) -> Iterator[str]:
-    flat = flat_graph(graph, join_lists=True)
+    flat = _xml_safe(flat_graph(graph, join_lists=True))
     for key, data in flat.nodes(data=True):
         r, g, b = TYPE_COLOURS.get(data["type"], _DEFAULT_COLOUR)
         viz: dict[str, Any] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}}
@@ -520,7 +534,8 @@ def _canonical_term(term: str, blank_prefix: str) -> str:
 def _parse_ntriples(data: bytes, blank_prefix: str) -> list[Triple]:
     """Canonical, sorted, de-duplicated statements of an N-Triples answer."""
     triples = set()
-    for line in data.decode("utf-8").splitlines():
+    # Split on line feeds only: str.splitlines would also cut at U+0085 or U+2028 inside a literal.
+    for line in data.decode("utf-8").split("\n"):
         match = _NT_LINE.match(line)
         if match is None:
             continue  # blank lines and comments
@@ -631,7 +646,9 @@ def _jsonld_nodes(triples: list[Triple]) -> list[dict[str, Any]]:
 
 
 def _indented_json(data: Any, prefix: str) -> str:
-    return "\n".join(prefix + line for line in json.dumps(data, ensure_ascii=False, indent=2).splitlines())
+    # json.dumps escapes line feeds inside strings, so "\n" only separates lines of the layout.
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return "\n".join(prefix + line for line in text.split("\n"))
 
 
 def _rdf_chunks(store: Store, name: str, documents: set[str] | None) -> Iterator[str]:

@@ -6,9 +6,12 @@ string literal or as an IRI minted by the vocabulary from a validated key.
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
@@ -644,3 +647,236 @@ def with_row_limit(sparql: str, max_rows: int) -> str:
         return sparql
     # On its own line, so that a trailing comment cannot swallow it.
     return f"{sparql}\nLIMIT {int(max_rows)}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pages, types of keys, source documents
+# ---------------------------------------------------------------------------------------------------
+
+
+def count_entities(store: Store, type: EntityType | None = None, q: str | None = None) -> int:
+    """How many entities `find_entities` would list with these filters, over all pages."""
+    classes = sparql_iri(CLASS_OF[type]) if type is not None else _CLASSES
+    search = ""
+    if q and q.strip():
+        needle = sparql_string(q.strip().lower())
+        search = f"""
+    ?e rdfs:label|mkg:alias|mkg:handle ?form .
+    FILTER(CONTAINS(LCASE(STR(?form)), {needle}))"""
+    result = _select(
+        store,
+        f"""SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{
+    {_values("class", [classes])}
+    ?e a ?class .{search}
+}}""",
+    )
+    return _int(result.rows[0], "n") if result.rows else 0
+
+
+def contribution_page(
+    store: Store,
+    person: str | None = None,
+    project: str | None = None,
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    max_rows: int = 10_000,
+) -> tuple[list[Contribution], int]:
+    """One page of `contributions` and how many there are (counting at most `max_rows`)."""
+    if limit < 1 or offset < 0:
+        raise InvalidParameter("limit must be at least 1 and offset at least 0.")
+    found = contributions(store, person=person, project=project, limit=max_rows)
+    return found[offset : offset + limit], len(found)
+
+
+def entity_types(store: Store, keys: Iterable[str]) -> dict[str, EntityType]:
+    """The type of each of these keys that names a stored entity (keys of another shape are skipped)."""
+    iris = [str(entity_iri(key)) for key in dict.fromkeys(keys) if is_entity_key(key)]
+    if not iris:
+        return {}
+    result = _select(
+        store,
+        f"""SELECT DISTINCT ?e ?class WHERE {{
+    {_values("e", (sparql_iri(iri) for iri in iris))}
+    {_values("class", [_CLASSES])}
+    ?e a ?class .
+}}""",
+    )
+    found: dict[str, set[EntityType]] = {}
+    for row in result.rows:
+        key = key_of_entity_iri(_value(row, "e") or "")
+        kind = TYPE_OF_CLASS.get(URIRef(_value(row, "class") or ""))
+        if key is not None and kind is not None:
+            found.setdefault(key, set()).add(kind)
+    # An entity typed twice (by hand, through SPARQL Update) is read as the type its key names.
+    return {key: _type_named_by(key, kinds) for key, kinds in found.items()}
+
+
+def _type_named_by(key: str, kinds: set[EntityType]) -> EntityType:
+    prefix = key.split("/", 1)[0]
+    return next((kind for kind in kinds if kind.value.lower() == prefix), sorted(kinds)[0])
+
+
+def document_infos(store: Store, document_ids: Iterable[str]) -> dict[str, DocumentInfo]:
+    """Source path, title and date of each of these stored documents, by id (unknown ids are skipped)."""
+    graphs: list[str] = []
+    for document_id in dict.fromkeys(document_ids):
+        try:
+            graphs.append(document_graph(document_id))
+        except InvalidParameter:
+            continue
+    stored = set(store.documents())
+    return {info.id: info for info in _document_infos(store, [g for g in graphs if g in stored])}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Search by name: exact > prefix > substring > fuzzy
+# ---------------------------------------------------------------------------------------------------
+
+MatchKind = Literal["exact", "prefix", "substring", "fuzzy"]
+NameField = Literal["name", "alias", "handle"]
+
+# Lowest similarity (difflib ratio) that counts as a fuzzy match: one or two typos in a word.
+FUZZY_THRESHOLD = 0.75
+_FIELD_ORDER: dict[str, int] = {"name": 0, "alias": 1, "handle": 2}
+
+
+@dataclass(frozen=True)
+class EntityNames:
+    """An entity with every form it is named by: canonical name, aliases and handles."""
+
+    key: str
+    name: str
+    type: EntityType
+    aliases: tuple[str, ...] = ()
+    handles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """An entity found by name: the form that matched, how, and a score in [0, 1] (1 = exact)."""
+
+    key: str
+    name: str
+    type: EntityType
+    matched: str
+    field: NameField
+    match: MatchKind
+    score: float
+
+
+def fold_name(text: str) -> str:
+    """A name as search compares it: accents and case folded, punctuation and `@` read as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", bare).split())
+
+
+def name_match(query: str, form: str) -> tuple[MatchKind, float] | None:
+    """How a folded query matches one folded name, with its score; None when it does not.
+
+    Scores keep the tiers apart: exact 1; prefix of the name 0.80-0.95; prefix of a later word
+    0.70-0.80; substring 0.60-0.70; fuzzy under 0.55. Within a tier, covering more of the name wins.
+    """
+    if not query or not form:
+        return None
+    if query == form:
+        return "exact", 1.0
+    coverage = len(query) / len(form)
+    if form.startswith(query):
+        return "prefix", round(0.8 + 0.15 * coverage, 4)
+    words = form.split()
+    if f" {query}" in f" {form}":
+        return "prefix", round(0.7 + 0.1 * coverage, 4)
+    if query in form:
+        return "substring", round(0.6 + 0.1 * coverage, 4)
+    similarity = _similarity(query, form, words)
+    if similarity >= FUZZY_THRESHOLD:
+        return "fuzzy", round(0.55 * similarity, 4)
+    return None
+
+
+def _similarity(query: str, form: str, words: list[str]) -> float:
+    """Best difflib ratio of the query against the whole name and against runs of as many words."""
+    width = len(query.split())
+    candidates = [form] + [" ".join(words[i : i + width]) for i in range(len(words) - width + 1)]
+    best = 0.0
+    for candidate in dict.fromkeys(candidates):
+        matcher = difflib.SequenceMatcher(None, query, candidate, autojunk=False)
+        # The quick ratios are upper bounds of ratio(): skip candidates that cannot beat the best.
+        if matcher.real_quick_ratio() <= best or matcher.quick_ratio() <= best:
+            continue
+        best = max(best, matcher.ratio())
+    return best
+
+
+def rank_by_name(
+    query: str, entities: Iterable[EntityNames], type: EntityType | None = None
+) -> list[SearchHit]:
+    """Entities matching `query` by name, alias or handle, best first (ties: name, then key)."""
+    folded_query = fold_name(query)
+    hits: list[SearchHit] = []
+    if not folded_query:
+        return hits
+    for entity in entities:
+        if type is not None and entity.type is not type:
+            continue
+        forms: list[tuple[NameField, str]] = [("name", entity.name)]
+        forms += [("alias", alias) for alias in entity.aliases]
+        forms += [("handle", handle) for handle in entity.handles]
+        matches = []
+        for field_name, form in forms:
+            found = name_match(folded_query, fold_name(form))
+            if found is not None:
+                kind, score = found
+                matches.append((-score, _FIELD_ORDER[field_name], form, kind, field_name))
+        if matches:
+            negative_score, _, form, kind, field_name = min(matches)
+            score = -negative_score
+            hits.append(SearchHit(entity.key, entity.name, entity.type, form, field_name, kind, score))
+    return sorted(hits, key=lambda hit: (-hit.score, hit.name.casefold(), hit.key))
+
+
+def entity_names(store: Store, type: EntityType | None = None) -> list[EntityNames]:
+    """Every entity (of `type`) with its canonical name, aliases and handles across documents, by key."""
+    classes = sparql_iri(CLASS_OF[type]) if type is not None else _CLASSES
+    result = _select(
+        store,
+        f"""SELECT DISTINCT ?e ?class ?field ?form WHERE {{
+    {_values("class", [classes])}
+    ?e a ?class .
+    {{ ?e rdfs:label ?form BIND("name" AS ?field) }}
+    UNION {{ ?e mkg:alias ?form BIND("alias" AS ?field) }}
+    UNION {{ ?e mkg:handle ?form BIND("handle" AS ?field) }}
+}}""",
+    )
+    kinds: dict[str, set[EntityType]] = {}
+    forms: dict[str, dict[str, set[str]]] = {}
+    for row in result.rows:
+        key = key_of_entity_iri(_value(row, "e") or "")
+        kind = TYPE_OF_CLASS.get(URIRef(_value(row, "class") or ""))
+        field_name, form = _value(row, "field"), _value(row, "form")
+        if key is None or kind is None or field_name is None or form is None:
+            continue
+        kinds.setdefault(key, set()).add(kind)
+        forms.setdefault(key, {}).setdefault(field_name, set()).add(form)
+    entities = []
+    for key in sorted(kinds):
+        by_field = forms.get(key, {})
+        names = by_field.get("name", set())
+        name = _best_name(names) if names else key
+        entities.append(
+            EntityNames(
+                key=key,
+                name=name,
+                type=_type_named_by(key, kinds[key]),
+                aliases=tuple(sorted((names | by_field.get("alias", set())) - {name})),
+                handles=tuple(sorted(by_field.get("handle", set()))),
+            )
+        )
+    return entities
+
+
+def search_entities(store: Store, query: str, type: EntityType | None = None) -> list[SearchHit]:
+    """Entities whose name, alias or handle matches `query` exactly, by prefix, inside, or nearly."""
+    return rank_by_name(query, entity_names(store, type), type)

@@ -42,6 +42,17 @@ HANDLE_AFTER_NAME = re.compile(
 )
 GITHUB_LINK_ON_NAME = re.compile(r"\]\((?:https?://)?(?:www\.)?github\.com/" + GITHUB_NAME + r"/?\)")
 
+SPEAKER_TAG = re.compile(
+    r"^([A-ZÀ-ÖØ-Þ][\w'’.\-/]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.\-]*){0,3})(?:[ \t]*\([^()\n]{1,12}\))?[ \t]*:(.*)$",
+    re.S,
+)  # 'Arpit:', 'Frederico (FSM):', 'M/G/S:'
+# Bold labels that end in a colon but name no speaker.
+NOT_SPEAKERS = {
+    "q", "a", "question", "answer", "note", "update", "tl;dr", "tldr", "ps", "edit", "bonus", "hint", "tip",
+    "warning", "disclaimer", "editor", "editors", "author", "authors", "interviewer", "interviewers",
+    "authors & interviewers", "summary", "example", "important", "source",
+}  # fmt: skip
+
 
 @functools.cache
 def abbreviation_pairs() -> dict[str, str]:
@@ -123,7 +134,7 @@ def resolve(document: Document, mentions: Sequence[Mention]) -> Resolution:
             key,
             cluster.name if previous is None else previous.name,
             cluster.type,
-            tuple(sorted(aliases, key=str.casefold)),
+            tuple(sorted(aliases, key=lambda alias: (alias.casefold(), alias))),
             tuple(sorted(cluster.handles)),
         )
         for index in cluster.members:
@@ -301,6 +312,8 @@ def _fold_misspellings(clusters: list[_Cluster]) -> list[_Cluster]:
                 continue
             if re.sub(r"\D", "", name) != re.sub(r"\D", "", target) or name[0] != target[0]:
                 continue
+            if rare.type is not common.type and not _only_model(rare):
+                continue
             allowed = 1 if len(target) < 9 else 2
             if len(name.split()) == len(target.split()) and edit_distance(name, target) <= allowed:
                 common.absorb(rare)
@@ -405,7 +418,7 @@ class _Speakers:
         for block, name in tagged:
             spoke[name] += 1
             first_paragraph = self.document.text[block.start : block.end].strip().split("\n\n")[0]
-            if is_question_lead(self.document, block) or first_paragraph.rstrip("*_ ").endswith("?"):
+            if is_question_lead(block) or first_paragraph.rstrip("*_ ").endswith("?"):
                 asked[name] += 1
         ranked = sorted(asked, key=lambda n: (-asked[n], n))
         if (
@@ -416,7 +429,7 @@ class _Speakers:
         ):
             return self.speaker(ranked[0])
         # A bold-question interview of a named person: the author wrote the questions.
-        questions = [b for b in self.document.blocks if is_question_lead(self.document, b)]
+        questions = [b for b in self.document.blocks if is_question_lead(b)]
         if len(questions) >= 2 and self._title_people():
             for author in self.document.metadata.authors:
                 if author_name(author):
@@ -426,11 +439,7 @@ class _Speakers:
     def turns(self, interviewer: str | None) -> list[Turn]:
         tagged = self.tagged()
         tagged_starts = {block.start for block, _ in tagged}
-        questions = [
-            b
-            for b in self.document.blocks
-            if b.start not in tagged_starts and is_question_lead(self.document, b)
-        ]
+        questions = [b for b in self.document.blocks if b.start not in tagged_starts and is_question_lead(b)]
         if tagged and len(tagged) >= len(questions):
             return self._name_turns(tagged, interviewer)
         if questions:
@@ -529,41 +538,6 @@ def author_name(author: str) -> str:
     return " ".join(name.split())
 
 
-SPEAKER_TAG = re.compile(
-    r"^([A-ZÀ-ÖØ-Þ][\w'’.\-/]*(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.\-]*){0,3})(?:[ \t]*\([^()\n]{1,12}\))?[ \t]*:(.*)$",
-    re.S,
-)  # 'Arpit:', 'Frederico (FSM):', 'M/G/S:'
-
-NOT_SPEAKERS = {
-    "q",
-    "a",
-    "question",
-    "answer",
-    "note",
-    "update",
-    "tl;dr",
-    "tldr",
-    "ps",
-    "edit",
-    "bonus",
-    "hint",
-    "tip",
-    "warning",
-    "disclaimer",
-    "editor",
-    "editors",
-    "author",
-    "authors",
-    "interviewer",
-    "interviewers",
-    "authors & interviewers",
-    "summary",
-    "example",
-    "important",
-    "source",
-}
-
-
 def speaker_tag(document: Document, block: Block) -> tuple[str, int] | None:
     """The speaker name opening a `**Name:**` turn and its start in `document.text`, or None.
 
@@ -594,7 +568,7 @@ def speaker_tag(document: Document, block: Block) -> tuple[str, int] | None:
     return name, block.start + position
 
 
-def is_question_lead(document: Document, block: Block) -> bool:
+def is_question_lead(block: Block) -> bool:
     """A bold question opening a block ('**What got you started?**'), with or without a speaker tag."""
     return bool(block.lead) and (block.lead or "").strip().rstrip("*_ ").endswith("?")
 

@@ -11,6 +11,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -21,9 +22,10 @@ from typing import Any
 
 import networkx as nx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import namespace as rdf_namespaces
 from rdflib.compare import isomorphic
 
 from graph.errors import InvalidParameter, NotFound
@@ -42,7 +44,7 @@ from graph.exports import (
 )
 from graph.records import EntityType, Predicate
 from graph.views import project_graph
-from graph.vocab import document_iri
+from graph.vocab import MKG, document_iri, entity_iri
 from tests.views_fixture import (
     DATADOG,
     ENTITIES,
@@ -372,3 +374,68 @@ def test_analytics_attributes_ride_along_in_view_exports(store: Any) -> None:
 def test_rdf_formats_parse_back_with_the_entity_iris(store: Any) -> None:
     graph = Graph().parse(data=export_bytes(store, "turtle"), format="turtle")
     assert (None, None, URIRef(str(document_iri("doc-a")))) in graph
+
+
+# ------------------------------------------------------------------------------------- RDF term forms
+
+LITERALS = st.one_of(
+    st.builds(Literal, TRICKY),
+    st.builds(Literal, TRICKY, lang=st.sampled_from(["en", "fr", "pt-BR"])),
+    st.builds(
+        Literal, TRICKY, datatype=st.sampled_from([rdf_namespaces.XSD.token, rdf_namespaces.XSD.anyURI])
+    ),
+    st.builds(Literal, st.integers(min_value=-(10**12), max_value=10**12)),
+    st.builds(Literal, st.dates()),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(LITERALS)
+def test_any_literal_survives_every_rdf_export(value: Literal) -> None:
+    store = DatasetStore()
+    triple = (entity_iri(LAURENT), MKG.evidenceText, value)
+    store.add_document(str(document_iri("doc-x")), Graph().add(triple).serialize(format="nt"))
+    for fmt, parse_as in (("ntriples", "nt"), ("turtle", "turtle")):
+        graph = Graph().parse(data=export_bytes(store, fmt), format=parse_as)
+        assert set(graph) == {triple}
+    for fmt, parse_as in (("nquads", "nquads"), ("trig", "trig"), ("jsonld", "json-ld")):
+        dataset = Dataset()
+        dataset.parse(data=export_bytes(store, fmt), format=parse_as)
+        assert set(Graph() + dataset.graph(document_iri("doc-x"))) == {triple}
+
+
+def test_blank_nodes_of_two_documents_stay_apart() -> None:
+    store = DatasetStore()
+    for doc_id in ("doc-a", "doc-b"):
+        graph = Graph()
+        graph.add((BNode(), rdf_namespaces.RDFS.label, Literal(f"anonymous in {doc_id}")))
+        store.add_document(str(document_iri(doc_id)), graph.serialize(format="nt"))
+    dataset = Dataset()
+    dataset.parse(data=export_bytes(store, "nquads"), format="nquads")
+    subjects = {s for s, _, _, _ in dataset.quads((None, rdf_namespaces.RDFS.label, None, None))}
+    assert len(subjects) == 2
+    assert len(Graph().parse(data=export_bytes(store, "ntriples"), format="nt")) == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(TRICKY)
+def test_any_label_survives_the_view_formats(label: str) -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_node(LAURENT, label=label, type="Person", aliases=[label], documents=["doc-a"])
+    graph.add_node(DATADOG, label="Datadog", type="Organization", documents=["doc-a"])
+    graph.add_edge(LAURENT, DATADOG, key="worksAt", predicate="worksAt", evidence_count=1)
+    xml_label = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "\ufffd", label)
+    # XML readers normalise a carriage return to a line feed.
+    xml_label = xml_label.replace("\r\n", "\n").replace("\r", "\n")
+    graphml = nx.read_graphml(io.BytesIO(b"".join(iter_view(graph, "graphml"))))
+    assert graphml.nodes[LAURENT]["label"] == xml_label
+    gexf = nx.read_gexf(io.BytesIO(b"".join(iter_view(graph, "gexf"))))
+    assert gexf.nodes[LAURENT]["label"] == xml_label
+    for fmt in ("cyjs", "node-link"):
+        data = json.loads(b"".join(iter_view(graph, fmt)))
+        nodes = data["elements"]["nodes"] if fmt == "cyjs" else data["nodes"]
+        node = next(n.get("data", n) for n in nodes if n.get("data", n)["id"] == LAURENT)
+        assert node["label"] == label and node["aliases"] == [label]
+    tables = csv_tables(graph)
+    rows = list(csv.DictReader(io.StringIO(tables["nodes.csv"].decode("utf-8"), newline="")))
+    assert next(r for r in rows if r["id"] == LAURENT)["label"] == label

@@ -33,7 +33,7 @@ def write(path: Path, text: str | bytes) -> Path:
     return path
 
 
-def test_discover_walks_directories_skips_hidden_and_other_suffixes(tmp_path: Path) -> None:
+def test_discover_walks_directories_skips_hidden_folder_notes_and_other_suffixes(tmp_path: Path) -> None:
     root = tmp_path / "posts"
     write(root / "b.md", "b")
     write(root / "sub" / "a.mdx", "a")
@@ -47,13 +47,17 @@ def test_discover_walks_directories_skips_hidden_and_other_suffixes(tmp_path: Pa
     found = discover([root, single])
 
     assert [source for _, source in found] == [
-        "README.md",
         "b.md",
         "one.markdown",
         "sub/a.mdx",
         "sub/notes.txt",
     ]
     assert dict((source, path) for path, source in found)["sub/a.mdx"] == root / "sub" / "a.mdx"
+
+
+def test_discover_reads_a_folder_note_named_as_a_file(tmp_path: Path) -> None:
+    readme = write(tmp_path / "README.md", "r")
+    assert [source for _, source in discover([readme])] == ["README.md"]
 
 
 def test_discover_reports_a_missing_path(tmp_path: Path) -> None:

@@ -289,7 +289,7 @@ def test_speaker_tags_in_and_after_the_bold_run() -> None:
     )
     doc = document(text, blocks=blocks)
     assert [speaker_tag(doc, b) for b in blocks] == [("Ben", 0), ("Sandipan", 17), None]
-    assert [is_question_lead(doc, b) for b in blocks] == [False, True, False]
+    assert [is_question_lead(b) for b in blocks] == [False, True, False]
 
 
 def test_the_speaker_who_asks_is_the_interviewer() -> None:

@@ -7,6 +7,7 @@
   // Above this many nodes the force layout (cose) takes seconds; concentric stays well under one.
   const COSE_MAX_NODES = 300;
   const FALLBACK_COLOUR = "#a0a0a0";
+  const MAX_FIT_ZOOM = 1.3;
 
   const state = {
     config: null,
@@ -28,11 +29,22 @@
       else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
       else node.setAttribute(name, value === true ? "" : String(value));
     }
+    fill(node, ...children);
+    return node;
+  }
+
+  // Append children (nodes or text), skipping null and undefined.
+  function fill(node, ...children) {
     for (const child of children) {
       if (child === null || child === undefined) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
     return node;
+  }
+
+  function refill(node, ...children) {
+    node.replaceChildren();
+    return fill(node, ...children);
   }
 
   async function getJSON(url) {
@@ -216,7 +228,14 @@
     return new Promise((resolve) => {
       const started = performance.now();
       const layout = cy.layout(layoutOptions(chosenLayout(cy.nodes().length), cy.elements()));
-      layout.one("layoutstop", () => resolve(performance.now() - started));
+      layout.one("layoutstop", () => {
+        // A few nodes fitted to the canvas would be drawn huge; keep them at a readable size.
+        if (cy.zoom() > MAX_FIT_ZOOM) {
+          cy.zoom(MAX_FIT_ZOOM);
+          cy.center();
+        }
+        resolve(performance.now() - started);
+      });
       layout.run();
     });
   }
@@ -322,7 +341,7 @@
     }
     if (seq !== state.searchSeq) return;
     status.textContent = found.length ? `${found.length}${found.length === 50 ? "+" : ""} found` : `Nothing named “${q}”.`;
-    list.replaceChildren(
+    refill(list,
       ...found.map((entity) =>
         el("li", {},
           el("button", {
@@ -377,6 +396,7 @@
         el("span", {}, `confidence ${confidence}`),
         fact.since ? el("span", {}, `since ${fact.since}`) : null,
         fact.evidence.date ? el("span", {}, fact.evidence.date) : null,
+        el("span", {}, `chars ${fact.evidence.start}–${fact.evidence.end}`),
         documentLink(fact.evidence)));
   }
 
@@ -385,19 +405,19 @@
     state.selected = id;
     cy.elements().unselect();
     cy.getElementById(id).select();
-    panel.replaceChildren(el("p", { class: "muted" }, "Loading…"));
+    refill(panel, el("p", { class: "muted" }, "Loading…"));
     let profile;
     try {
       profile = await getJSON(`/entities/${encodeURI(id)}`);
     } catch (error) {
       if (state.selected === id) {
-        panel.replaceChildren(el("p", { class: "error-text" }, `Could not load ${id}: ${error.message}`));
+        refill(panel, el("p", { class: "error-text" }, `Could not load ${id}: ${error.message}`));
       }
       return;
     }
     if (state.selected !== id) return;
     const names = [...(profile.aliases || []), ...(profile.handles || []).map((h) => `@${h}`)];
-    panel.replaceChildren(
+    refill(panel, 
       el("h3", { id: "profile-name" }, profile.name),
       el("span", { class: "type-tag", style: `background:${colourOf(profile.type)}` }, profile.type),
       names.length ? el("p", { class: "names" }, `Also known as: ${names.join(", ")}`) : null,
@@ -442,7 +462,7 @@
     const formats = state.config ? state.config.export_formats : [];
     $("export-block").hidden = formats.length === 0;
     const params = filterParams();
-    $("export-links").replaceChildren(
+    refill($("export-links"),
       ...formats.map((format) => {
         const query = new URLSearchParams({ format: format.name });
         for (const [name, value] of params) query.set(name, value);

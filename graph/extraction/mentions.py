@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from spacy.tokens import Doc, Span
 
-from graph.extraction.pipeline import REGIONS, STOP_LABEL, gazetteer_types, stoplist
+from graph.extraction.pipeline import REGIONS, STOP_LABEL, first_names, gazetteer_types, stoplist
 from graph.records import Document, EntityType, Mention
 from graph.resolution import author_name, speaker_tag
 
@@ -28,17 +28,8 @@ PRIORITY = {"lead": 0, "front_matter": 0, "gazetteer": 1, "rule": 1, "ner": 2}
 LEADING_WORDS = {"the", "a", "an", "our", "my", "their", "his", "her", "its", "your", "this", "that"}
 # Greetings and calls that the model runs into the name after them: 'Meet Thomas Graf'.
 GREETINGS = {
-    "meet",
-    "hi",
-    "hello",
-    "hey",
-    "dear",
-    "thanks",
-    "thank",
-    "welcome",
-    "congratulations",
-    "congrats",
-}
+    "meet", "hi", "hello", "hey", "dear", "thanks", "thank", "welcome", "congratulations", "congrats",
+}  # fmt: skip
 TRAILING = re.compile(r"(['’]s|['’])$")
 EVENT_WORDS = re.compile(r"con\b|summit|conference|days|fest|meetup|forum", re.IGNORECASE)
 NAME_PARTICLES = r"van|von|de|da|del|der|di|du|la|le|bin|al|dos|das"
@@ -52,6 +43,13 @@ NOT_PERSON_WORDS = {
     "server", "data", "security", "container", "containers", "cluster", "mesh", "software", "systems",
     "labs", "foundation", "project", "release", "phase", "team", "onboarding", "working", "group",
     "community", "summit", "day", "days", "story", "user", "users", "support", "guide", "spotlight",
+}  # fmt: skip
+ORGANIZATION_WORDS = {
+    "inc", "llc", "ltd", "gmbh", "corp", "corporation", "company", "university", "institute", "college",
+    "school", "bank", "group", "labs", "lab", "technologies", "technology", "solutions", "systems",
+    "consulting", "capital", "partners", "ventures", "studios", "games", "media", "health", "insurance",
+    "motors", "airlines", "hotel", "hotels", "center", "centre", "association", "society", "council",
+    "committee", "office", "agency", "ministry", "department", "hospital", "foundation", "cloud",
 }  # fmt: skip
 FIRST_PERSON_WORD = re.compile(r"^I(['’]\w+)?$")
 CAMEL_CASE = re.compile(r"^[A-Z]?[a-z]+[A-Z]\w*$")
@@ -155,6 +153,8 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
         known = gazetteer_types().get(_one_line(text).casefold())
         if known is not None:  # a listed name the ruler missed: the list's type
             kind, source = known, "gazetteer"
+        elif kind is not EntityType.PERSON and _looks_like_a_persons_name(text):
+            kind = EntityType.PERSON  # 'Linus Torvalds' read as an organisation
         elif not _plausible(text, kind, lower_words):
             return None
     if _one_line(text).casefold() in stoplist() or not any(c.isalnum() for c in text):
@@ -210,6 +210,18 @@ def _trim(span: Span, text: str, kind: EntityType) -> tuple[int, int]:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def _looks_like_a_persons_name(text: str) -> bool:
+    """Two or three capitalised words opening with a known given name, none of them a word of
+    organisation or product names ('Linus Torvalds', not 'Grace Hopper Institute')."""
+    words = _one_line(text).split()
+    return (
+        2 <= len(words) <= 3
+        and words[0] in first_names()
+        and all(re.fullmatch(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’\-]+", w) for w in words)
+        and not any(w.lower() in NOT_PERSON_WORDS or w.lower() in ORGANIZATION_WORDS for w in words)
+    )
 
 
 def _plausible(text: str, kind: EntityType, lower_words: frozenset[str]) -> bool:

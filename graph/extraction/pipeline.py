@@ -106,6 +106,13 @@ def gazetteer_types() -> dict[str, EntityType]:
 
 
 @functools.cache
+def first_names() -> frozenset[str]:
+    """Given names of many languages (Latin script), as written: 'Linus', 'Oluchi'."""
+    lines = (GAZETTEER_DIR / "first_names.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@functools.cache
 def stoplist() -> frozenset[str]:
     """Case-folded names that are never entities."""
     lines = (GAZETTEER_DIR / "stoplist.txt").read_text(encoding="utf-8").splitlines()

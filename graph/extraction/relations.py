@@ -190,6 +190,7 @@ class Rule:
     agent_types: frozenset[EntityType] | None = None  # extra restriction beyond the signatures
     default_agent_is_speaker: bool = False  # "Thanks to X": nobody named, the speaker thanks
     nearest_fallback: bool = True  # without a syntactic agent, take the nearest fitting party on the left
+    topic_fallback: bool = False  # no patient after the trigger: the sentence's only project
     strict_gap: bool = False  # no other preposition before the patient ("work on X in AWS" is not at AWS)
     every_patient: bool = False  # "migrated from Calico to Cilium": each fitting party in the window
     noun: bool = False  # a role noun: its agent is what it is said of (copula, apposition), not any subject
@@ -214,6 +215,7 @@ RULES: tuple[Rule, ...] = (
         0.8,
         preps=frozenset({"to", "towards", "in", "on", "across"}),
         window=8,
+        topic_fallback=True,
     ),
     Rule(
         "contributor_of",
@@ -272,6 +274,7 @@ RULES: tuple[Rule, ...] = (
         0.85,
         patient="either",
         preps=frozenset({"of", "for", "on", "in"}),
+        topic_fallback=True,
         noun=True,
     ),
     Rule(
@@ -1199,10 +1202,24 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
         )
     else:
         patients = _patients_right(rule, segment, doc, end, patient_kinds)
+    name, confidence = rule.name, rule.confidence
+    if not patients and rule.topic_fallback:
+        # "the etcd community needed help so I started contributing": the one project of the sentence
+        projects = {
+            p.key: p
+            for p in segment.parties
+            if PROJECT in p.types
+            and not p.pronoun
+            and not (p.end + 1 < segment.end and doc[p.end].text == "-")  # "Kubernetes-related"
+        }
+        syntactic = _clause_agent(segment, doc, trigger, agent_kinds, rule.noun)
+        if len(projects) != 1 or not syntactic:
+            return
+        patients = list(projects.values())
+        name, confidence = "project_in_sentence", CONFIDENCE["project_in_sentence"]
     if not patients:
         return
     agents = [a for a in _agents(rule, segment, doc, start, end, trigger, agent_kinds) if a not in patients]
-    name, confidence = rule.name, rule.confidence
     if not agents and rule.noun and segment.kind == "title" and ctx.resolution.narrator in ctx.entities:
         # "From Zero to Kubernetes Subproject Lead": a personal post's title speaks of its author
         narrator = ctx.resolution.narrator
@@ -1449,6 +1466,7 @@ CONFIDENCE = {rule.name: rule.confidence for rule in RULES} | {
     "org_possessive": 0.5,
     "project_from_org": 0.5,
     "heard_at": 0.5,
+    "project_in_sentence": 0.5,
     "together_with_me": 0.55,
     "done_by_tool": 0.5,
     "team_at_org": 0.65,
