@@ -10,7 +10,22 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import contributions, documents, entities, explorer, health, sparql
+from api.routes import (
+    contributions,
+    documents,
+    entities,
+    explorer,
+    graph_store,
+    health,
+    organizations,
+    paths,
+    people,
+    projects,
+    search,
+    sparql,
+    update,
+)
+from api.routes import reconcile as reconcile_routes
 from api.settings import Settings
 from graph import __version__
 
@@ -22,13 +37,19 @@ and contributor stories. Every fact keeps its evidence: the document, the senten
 in the raw file, the publication date and a confidence.
 
 Post Markdown or text to `/documents`; ask `/entities`, `/contributions` or the read-only SPARQL 1.1
-endpoint `/sparql`. Errors are JSON: `{"error": code, "detail": message}`.
+endpoint `/sparql` (with SPARQL 1.1 Update at `/update` and the Graph Store Protocol at `/store` for
+the admin). Errors are JSON: `{"error": code, "detail": message}`.
 """
 
 TAGS = [
     {"name": "documents", "description": "Add, list and delete source documents (one named graph each)."},
     {"name": "entities", "description": "People, projects, organisations, conferences and technologies."},
     {"name": "contributions", "description": "Who contributed to or maintains which project, with evidence."},
+    {"name": "people", "description": "People: projects, employers, talks, peers, with evidence."},
+    {"name": "projects", "description": "Profiles of projects: contributors, maintainers, creators, users."},
+    {"name": "organizations", "description": "Organisations: members, projects developed and used."},
+    {"name": "paths", "description": "How two entities are connected, hop by hop, with evidence."},
+    {"name": "search", "description": "Find entities by name, alias or handle, forgiving typos."},
     {"name": "sparql", "description": "Read-only SPARQL 1.1 Protocol endpoint over all documents."},
     {"name": "service", "description": "Health of the service."},
 ]
@@ -41,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from graph.store import open_store
+        from graph.store.workers import close_query_runner
 
         store = open_store(settings.store_location)
         app.state.store = store
@@ -49,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.store = None
+            close_query_runner(store)
             store.close()
 
     app = FastAPI(
@@ -64,5 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in (health.router, documents.router, entities.router, contributions.router, sparql.router):
         app.include_router(router)
+    app.include_router(update.router)
+    app.include_router(graph_store.router)
+    for router in (people.router, projects.router, organizations.router, paths.router, search.router):
+        app.include_router(router)
+    app.include_router(reconcile_routes.router)
     app.include_router(explorer.router)
     return app

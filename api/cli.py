@@ -451,6 +451,148 @@ def delete(
 
 
 # ---------------------------------------------------------------------------------------------------
+# entities across documents: merges, splits, the maintainers list, conflicts
+# ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def merges(
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """List entity merges (newest first) with the features and score behind each."""
+    from graph.reconcile import merge_records
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        found = merge_records(target)
+    if format is TableFormat.json:
+        _json([asdict(merge) for merge in found])
+        return
+    table = Table(caption=f"{len(found)} merge(s); `mkg split ID` undoes one")
+    for column in ("id (folded key)", "kept key", "features", "score", "at"):
+        table.add_column(column)
+    for merge in found:
+        table.add_row(merge.merged, merge.into, ", ".join(merge.features), f"{merge.score:.2f}", merge.at)
+    out.print(table)
+
+
+@app.command()
+@reports_errors
+def split(
+    id: Annotated[str, typer.Argument(help="The key a merge folded away (see `mkg merges`).")],
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Undo a merge: the documents that named ID name it again, and the pair is never merged again."""
+    from graph.reconcile import split as split_merge
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        undone = split_merge(target, id)
+    out.print(f"split {undone.merged} from {undone.into}", highlight=False, markup=False)
+
+
+@app.command()
+@reports_errors
+def reconcile(
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Match entities across all stored documents again: tell same-name people apart, merge variants."""
+    from graph.reconcile import reconcile as reconcile_store
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        report = reconcile_store(target)
+    for merge in report.merges:
+        line = f"merged {merge.merged} into {merge.into} ({', '.join(merge.features)}; {merge.score:.2f})"
+        out.print(line, highlight=False, markup=False)
+    for new, document_ids in sorted(report.rekeyed.items()):
+        out.print(f"keyed apart {new} in {', '.join(document_ids)}", highlight=False, markup=False)
+    err.print(f"{len(report.merges)} merge(s), {len(report.rekeyed)} key(s) told apart", highlight=False)
+
+
+@app.command("import-maintainers")
+@reports_errors
+def import_maintainers(
+    csv_file: Annotated[Path, typer.Argument(help="The CNCF maintainers list (project-maintainers.csv).")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Date of the list, YYYY-MM-DD (default: the file's date).")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Name of the list (default: the file name).")
+    ] = None,
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Import the CNCF maintainers list: people, projects, employers, each fact evidenced by its row.
+
+    The list becomes its own named graph; its people are then merged with people read from texts.
+    Rows that cannot be read are reported with their line and skipped (exit status 1).
+    """
+    from graph.maintainers import file_date
+    from graph.maintainers import import_maintainers as import_list
+
+    if not csv_file.is_file():
+        raise FileNotFoundError(f"{csv_file}: no such file")
+    with opened_store(settings_for(data_dir, store)) as target:
+        report = import_list(
+            target,
+            csv_file.read_bytes(),
+            source or csv_file.name,
+            date=date or file_date(csv_file),
+        )
+    if format is TableFormat.json:
+        _json(asdict(report))
+    else:
+        table = Table(title=f"imported {report.document_id}")
+        for column in ("rows", "people", "projects", "organizations", "facts", "merges", "skipped"):
+            table.add_column(column, justify="right")
+        counts = (
+            report.rows,
+            report.people,
+            report.projects,
+            report.organizations,
+            report.facts,
+            report.merges,
+            len(report.problems),
+        )
+        table.add_row(*(str(count) for count in counts))
+        out.print(table)
+    for problem in report.problems:
+        err.print(f"[red]skipped[/] line {problem.line}: {problem.detail}", highlight=False)
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+@reports_errors
+def conflicts(
+    person: Annotated[str | None, typer.Option("--person", help="Only this person id.")] = None,
+    format: Annotated[TableFormat, typer.Option("--format", "-f")] = TableFormat.table,
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """People whose employer differs between sources; the most recent source gives the current one."""
+    from graph.conflicts import all_conflicts
+    from graph.conflicts import conflicts as person_conflicts
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        found = person_conflicts(target, person) if person else all_conflicts(target)
+    if format is TableFormat.json:
+        _json([asdict(conflict) for conflict in found])
+        return
+    for conflict in found:
+        now = f"{conflict.person}: now at {conflict.current.organization_name}"
+        out.print(now, highlight=False, markup=False)
+        for claim in conflict.claims:
+            line = f'  {claim.date or "?"}  {claim.organization_name}  ({claim.document_id}) "{claim.text}"'
+            out.print(line, highlight=False, markup=False)
+    err.print(f"{len(found)} conflict(s)", highlight=False)
+
+
+# ---------------------------------------------------------------------------------------------------
 # evaluate
 # ---------------------------------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from graph.errors import InvalidParameter
 DEFAULT_MAX_BODY_BYTES = 5_000_000
 DEFAULT_QUERY_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
+DEFAULT_MAX_QUERY_CHARS = 100_000
+DEFAULT_QUERY_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     query_timeout: float = DEFAULT_QUERY_TIMEOUT
     max_rows: int = DEFAULT_MAX_ROWS
+    max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
+    query_workers: int = DEFAULT_QUERY_WORKERS
 
     @property
     def store_location(self) -> str | Path:
@@ -37,7 +41,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from MKG_DATA_DIR, MKG_STORE, MKG_ADMIN_TOKEN, MKG_MAX_BODY_BYTES, MKG_QUERY_TIMEOUT,
-        MKG_MAX_ROWS; unset or empty variables keep their defaults."""
+        MKG_MAX_ROWS, MKG_MAX_QUERY_CHARS, MKG_QUERY_WORKERS; unset or empty variables keep their
+        defaults."""
         env = os.environ if environ is None else environ
 
         def value(name: str) -> str | None:
@@ -65,4 +70,6 @@ class Settings:
             max_body_bytes=int(number("MKG_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, int)),
             query_timeout=float(number("MKG_QUERY_TIMEOUT", DEFAULT_QUERY_TIMEOUT, float)),
             max_rows=int(number("MKG_MAX_ROWS", DEFAULT_MAX_ROWS, int)),
+            max_query_chars=int(number("MKG_MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS, int)),
+            query_workers=int(number("MKG_QUERY_WORKERS", DEFAULT_QUERY_WORKERS, int)),
         )

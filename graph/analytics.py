@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -156,8 +156,11 @@ def rank_entities(
     types: set[EntityType] | None = None,
     limit: int = 10,
     scores: dict[str, float] | None = None,
+    by: Literal["pagerank", "degree"] = "pagerank",
 ) -> list[RankedEntity]:
-    """The best-ranked entities (of these types), by PageRank then degree then key."""
+    """The best-ranked entities (of these types), by PageRank then degree then key, or by degree first."""
+    if by not in ("pagerank", "degree"):
+        raise InvalidParameter(f"Rank by 'pagerank' or 'degree', not '{by}'.")
     if limit < 0:
         raise InvalidParameter(f"limit must be 0 or more, got {limit}.")
     scores = scores if scores is not None else pagerank(graph)
@@ -173,7 +176,10 @@ def rank_entities(
         for key, data in graph.nodes(data=True)
         if kept is None or data.get("type") in kept
     ]
-    ranked.sort(key=lambda entity: (-entity.score, -entity.degree, entity.key))
+    if by == "degree":
+        ranked.sort(key=lambda entity: (-entity.degree, -entity.score, entity.key))
+    else:
+        ranked.sort(key=lambda entity: (-entity.score, -entity.degree, entity.key))
     return ranked[:limit]
 
 

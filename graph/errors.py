@@ -96,3 +96,10 @@ class RequestTooLarge(MkgError):
 
     code = "request_too_large"
     status = 413
+
+
+class InvalidMaintainersList(InvalidDocument):
+    """A file that is not a maintainers list: no header naming its columns, or not UTF-8."""
+
+    code = "invalid_maintainers_list"
+    status = 422

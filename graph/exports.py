@@ -7,7 +7,8 @@ formats keep lists.
 
 RDF formats (straight from the store, one CONSTRUCT per document graph): Turtle and N-Triples (the
 union of all documents), N-Quads and TriG (one named graph per document, evidence included) and
-JSON-LD (named graphs kept, context from `graph.vocab.PREFIXES`).
+JSON-LD (named graphs kept, context from `graph.vocab.PREFIXES`). Filtered by type or predicate,
+they keep only the statements of the filtered view.
 
 Every export is deterministic: the same store gives the same bytes.
 """
@@ -20,6 +21,7 @@ import json
 import math
 import re
 import zipfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from typing import Any, BinaryIO
@@ -32,8 +34,8 @@ from rdflib.namespace import RDF, RDFS, XSD
 from graph.errors import InvalidParameter, NotFound
 from graph.records import EntityType, Predicate
 from graph.store.base import Store
-from graph.views import EvidenceRef, project_graph
-from graph.vocab import PREFIXES, document_id_of_iri, document_iri
+from graph.views import EvidenceRef, project_graph, type_of_key
+from graph.vocab import PREFIXES, PROPERTY_OF, document_id_of_iri, document_iri, entity_iri, key_of_entity_iri
 
 # name -> (media type, file extension)
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -75,6 +77,8 @@ EDGE_COLUMNS: tuple[str, ...] = (
     "evidence_count",
     "weight",
     "documents",
+    "first_date",
+    "last_date",
     "evidence",
 )
 LIST_SEPARATOR = "; "
@@ -104,6 +108,18 @@ def check_format(fmt: str) -> str:
             f"Unknown export format '{fmt}'; choose one of: {', '.join(sorted(EXPORT_FORMATS))}."
         )
     return name
+
+
+def format_of_filename(filename: str) -> str:
+    """The export format a file name asks for by its extension (`graph.gexf` -> "gexf")."""
+    lowered = filename.lower()
+    for name, (_, extension) in EXPORT_FORMATS.items():
+        if lowered.endswith(extension):
+            return name
+    known = ", ".join(sorted(extension for _, extension in EXPORT_FORMATS.values()))
+    raise InvalidParameter(
+        f"Cannot tell the export format of '{filename}'; name a format or use one of: {known}."
+    )
 
 
 def edge_id(subject: str, predicate: str, obj: str) -> str:
@@ -219,6 +235,9 @@ def flat_edge(data: dict[str, Any], *, join_lists: bool) -> dict[str, Any]:
         # Gephi and Cytoscape read `weight`; a fact stored without evidence still counts once.
         "weight": float(max(count, 1)),
         "documents": _flat_value(list(data.get("documents", [])), join_lists),
+        # ISO dates sort as text; "" when no evidence is dated (XML and CSV cannot hold a null).
+        "first_date": str(data.get("first_date") or ""),
+        "last_date": str(data.get("last_date") or ""),
         "evidence": _best_evidence(data.get("evidence", ())),
     }
 
@@ -243,11 +262,15 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_safe(flat: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Replace characters XML cannot hold in string attributes with U+FFFD, in place."""
+    """Replace characters XML cannot hold in string attributes with U+FFFD, in place.
+
+    Carriage returns become line feeds, as an XML reader would make them in element text anyway.
+    """
     items = [data for _, data in flat.nodes(data=True)] + [data for _, _, data in flat.edges(data=True)]
     for data in items:
         for name, value in data.items():
-            if isinstance(value, str) and _NOT_XML.search(value):
+            if isinstance(value, str) and (_NOT_XML.search(value) or "\r" in value):
+                value = value.replace("\r\n", "\n").replace("\r", "\n")
                 data[name] = _NOT_XML.sub("\ufffd", value)
     return flat
 
@@ -342,10 +365,15 @@ def _node_link(graph: nx.MultiDiGraph) -> Iterator[str]:
 
 
 def dot_quote(text: str) -> str:
-    """A Graphviz double-quoted string: backslashes, quotes and line breaks escaped."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\n")
+    """A Graphviz double-quoted string: backslashes, quotes and line breaks escaped, NUL replaced."""
+    escaped = text.replace("\x00", "\ufffd").replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\n")
     escaped = escaped.replace("\n", "\\n").replace("\r", "\\n")
     return f'"{escaped}"'
+
+
+def _clip(text: str, limit: int = 1000) -> str:
+    """Graphviz refuses quoted strings of 16 KiB and more; tooltips need far less."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _dot_attrs(attrs: dict[str, Any]) -> str:
@@ -363,7 +391,7 @@ def _dot(graph: nx.MultiDiGraph) -> Iterator[str]:
             "label": row["label"],
             "type": row["type"],
             "fillcolor": _colour_hex(row["type"]),
-            "tooltip": row["aliases"] or row["label"],
+            "tooltip": _clip(row["aliases"] or row["label"]),
             "degree": row["degree"],
         }
         for column in ("community", "pagerank"):
@@ -380,7 +408,7 @@ def _dot(graph: nx.MultiDiGraph) -> Iterator[str]:
             "label": row["predicate"],
             "confidence": f"{row['confidence']:.4g}",
             "evidence_count": row["evidence_count"],
-            "tooltip": row["evidence"] or row["predicate"],
+            "tooltip": _clip(row["evidence"] or row["predicate"]),
         }
         yield f"  {dot_quote(u)} -> {dot_quote(v)} [{_dot_attrs(attrs)}];\n"
     yield "}\n"
@@ -556,12 +584,54 @@ def _document_graphs(store: Store, documents: set[str] | None) -> list[str]:
     return sorted(wanted)
 
 
-def _construct(store: Store, graph_iri: str, index: int) -> list[Triple]:
+StatementFilter = Callable[[list[Triple]], list[Triple]]
+
+
+def _construct(store: Store, graph_iri: str, index: int, keep: StatementFilter | None = None) -> list[Triple]:
     node = URIRef(graph_iri)
     data, _ = store.query_raw(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {node.n3()} {{ ?s ?p ?o }} }}", "application/n-triples"
     )
-    return _parse_ntriples(data, f"d{index}x")
+    triples = _parse_ntriples(data, f"d{index}x")
+    return keep(triples) if keep is not None else triples
+
+
+def view_statement_filter(view: nx.MultiDiGraph) -> StatementFilter:
+    """Keep the statements of one document graph that belong to the view.
+
+    Dropped: statements about entities outside the view or pointing at them, fact triples the view
+    does not hold, and evidence nodes of those facts. Documents' own statements stay.
+    """
+    entities = {f"<{entity_iri(key)}>" for key in view.nodes}
+    facts = {
+        (f"<{entity_iri(u)}>", f"<{PROPERTY_OF[Predicate(data['predicate'])]}>", f"<{entity_iri(v)}>")
+        for u, v, data in view.edges(data=True)
+    }
+    fact_properties = {f"<{iri}>" for iri in PROPERTY_OF.values()}
+    parts = (f"<{RDF.subject}>", f"<{RDF.predicate}>", f"<{RDF.object}>")
+
+    def is_entity(term: str) -> bool:
+        key = key_of_entity_iri(term[1:-1]) if term.startswith("<") else None
+        return key is not None and type_of_key(key) is not None
+
+    def keep(triples: list[Triple]) -> list[Triple]:
+        reified: dict[str, dict[str, str]] = defaultdict(dict)
+        for s, p, o in triples:
+            if p in parts:
+                reified[s][p] = o
+        dropped = {
+            node for node, spo in reified.items() if tuple(spo.get(part) for part in parts) not in facts
+        }
+        return [
+            (s, p, o)
+            for s, p, o in triples
+            if s not in dropped
+            and not (is_entity(s) and s not in entities)
+            and not (is_entity(o) and o not in entities)
+            and not (p in fact_properties and (s, p, o) not in facts)
+        ]
+
+    return keep
 
 
 def _context_prefixes() -> dict[str, str]:
@@ -651,17 +721,21 @@ def _indented_json(data: Any, prefix: str) -> str:
     return "\n".join(prefix + line for line in text.split("\n"))
 
 
-def _rdf_chunks(store: Store, name: str, documents: set[str] | None) -> Iterator[str]:
+def _rdf_chunks(
+    store: Store, name: str, documents: set[str] | None, keep: StatementFilter | None
+) -> Iterator[str]:
     graph_iris = _document_graphs(store, documents)
     if name == "nquads":
         for index, graph_iri in enumerate(graph_iris):
             graph_term = f"<{graph_iri}>"
-            yield "".join(f"{s} {p} {o} {graph_term} .\n" for s, p, o in _construct(store, graph_iri, index))
+            yield "".join(
+                f"{s} {p} {o} {graph_term} .\n" for s, p, o in _construct(store, graph_iri, index, keep)
+            )
     elif name in ("ntriples", "turtle"):
         # The union: an entity several documents describe is stated once.
         merged: set[Triple] = set()
         for index, graph_iri in enumerate(graph_iris):
-            merged.update(_construct(store, graph_iri, index))
+            merged.update(_construct(store, graph_iri, index, keep))
         triples = sorted(merged)
         if name == "ntriples":
             yield from (f"{s} {p} {o} .\n" for s, p, o in triples)
@@ -671,7 +745,7 @@ def _rdf_chunks(store: Store, name: str, documents: set[str] | None) -> Iterator
     elif name == "trig":
         yield _prefix_block()
         for index, graph_iri in enumerate(graph_iris):
-            body = _turtle_statements(_construct(store, graph_iri, index))
+            body = _turtle_statements(_construct(store, graph_iri, index, keep))
             yield f"<{graph_iri}> {{\n{body}}}\n\n"
     elif name == "jsonld":
         header = json.dumps({"@context": _context_prefixes()}, ensure_ascii=False, indent=2, sort_keys=True)
@@ -679,23 +753,32 @@ def _rdf_chunks(store: Store, name: str, documents: set[str] | None) -> Iterator
         yield header[: header.rfind("}")].rstrip()
         yield ',\n  "@graph": ['
         for index, graph_iri in enumerate(graph_iris):
-            named = {"@id": graph_iri, "@graph": _jsonld_nodes(_construct(store, graph_iri, index))}
+            named = {"@id": graph_iri, "@graph": _jsonld_nodes(_construct(store, graph_iri, index, keep))}
             yield ("," if index else "") + "\n" + _indented_json(named, "    ")
         yield "\n  ]\n}\n"
 
 
-def iter_rdf(store: Store, fmt: str, *, documents: set[str] | None = None) -> Iterator[bytes]:
+def iter_rdf(
+    store: Store,
+    fmt: str,
+    *,
+    documents: set[str] | None = None,
+    view: nx.MultiDiGraph | None = None,
+) -> Iterator[bytes]:
     """The store's documents (all, or these ids) in an RDF format, as byte chunks.
 
-    Statements are sorted and literals written in canonical N-Triples form, so equal stores give equal
-    bytes; blank nodes (the product mints none) get labels prefixed per document.
+    With `view`, only the statements about its entities and facts are kept (see
+    `view_statement_filter`). Statements are sorted and literals written in canonical N-Triples form,
+    so equal stores give equal bytes; blank nodes (the product mints none) get labels prefixed per
+    document.
     """
     name = check_format(fmt)
     if name not in RDF_FORMATS:
         raise InvalidParameter(
             f"'{name}' is a graph-view format; RDF formats are: {', '.join(sorted(RDF_FORMATS))}."
         )
-    yield from _encoded(_rdf_chunks(store, name, documents))
+    keep = view_statement_filter(view) if view is not None else None
+    yield from _encoded(_rdf_chunks(store, name, documents, keep))
 
 
 # ----------------------------------------------------------------------------------------- the use case
@@ -713,23 +796,25 @@ def iter_export(
 ) -> Iterator[bytes]:
     """Export the store in any format of EXPORT_FORMATS, as byte chunks (for streaming responses).
 
-    View formats accept every filter, `layout` (x/y positions) and `analytics` (community, pagerank
-    and betweenness node attributes); RDF formats accept only `documents`.
+    Every format takes the filters; RDF formats filtered by type or predicate keep the statements of
+    the filtered view (its entities, its facts and their evidence). `layout` (x/y positions) and
+    `analytics` (community, pagerank and betweenness node attributes) apply to view formats only.
     Errors (unknown format, unknown document, refused option) are raised before the first chunk.
     """
     name = check_format(fmt)
-    if name in RDF_FORMATS:
-        if types is not None or predicates is not None or layout or analytics:
-            raise InvalidParameter(
-                f"'{name}' exports the stored RDF as it is: only the documents filter applies. "
-                "Use a view format (graphml, gexf, cyjs, node-link, dot, csv) to filter by type or "
-                "predicate, lay out or annotate."
-            )
-        # Resolve the documents now so a bad id fails before the response starts.
-        _document_graphs(store, documents)
-        return iter_rdf(store, name, documents=documents)
+    # Resolve the documents now so a bad id fails before the response starts.
     if documents is not None:
         _document_graphs(store, documents)
+    if name in RDF_FORMATS:
+        if layout or analytics:
+            raise InvalidParameter(
+                f"'{name}' exports the stored RDF: layout and analytics only apply to the view formats "
+                f"({', '.join(sorted(VIEW_FORMATS))})."
+            )
+        if types is None and predicates is None:
+            return iter_rdf(store, name, documents=documents)
+        view = project_graph(store, types=types, predicates=predicates, documents=documents)
+        return iter_rdf(store, name, documents=documents, view=view)
     graph = project_graph(store, types=types, predicates=predicates, documents=documents)
     if analytics:
         from graph.analytics import analyze, annotate

@@ -110,13 +110,21 @@ def _default_extractor() -> Extractor:
     return extract
 
 
-def store_extraction(extraction: Extraction, store: Store) -> DocumentSummary:
-    """Replace the document's named graph in `store` with the triples of this extraction."""
+def store_extraction(extraction: Extraction, store: Store, *, reconcile: bool = True) -> DocumentSummary:
+    """Replace the document's named graph in `store` with the triples of this extraction.
+
+    Entities merged earlier are stored under their kept key; with `reconcile`, the document's entities
+    are then matched with those of other documents (graph/reconcile.py).
+    """
     from graph.rdf import extraction_to_graph, to_ntriples
+    from graph.reconcile import apply_merges_to_graph, load_canonical_keys
 
     document = extraction.document
     iri = str(document_iri(document.id))
-    store.add_document(iri, to_ntriples(extraction_to_graph(extraction)))
+    graph = apply_merges_to_graph(extraction_to_graph(extraction), load_canonical_keys(store))
+    store.add_document(iri, to_ntriples(graph))
+    if reconcile:
+        reconcile_documents(store, [document.id])
     return DocumentSummary(
         document_id=document.id,
         iri=iri,
@@ -124,6 +132,20 @@ def store_extraction(extraction: Extraction, store: Store) -> DocumentSummary:
         facts=len(extraction.facts),
         source=document.source,
     )
+
+
+def reconcile_documents(store: Store, document_ids: Sequence[str]) -> None:
+    """Match the entities of these stored documents with the rest; a failure is logged, nothing lost."""
+    from graph.reconcile import reconcile
+
+    if not document_ids:
+        return
+    try:
+        reconcile(store, document_ids=document_ids)
+    except MkgError as error:
+        # The documents are stored; only the cross-document matching is missing and `mkg reconcile`
+        # can run it again.
+        log.warning("reconciliation failed (%s): %s", error.code, error.detail)
 
 
 def ingest_document(
@@ -229,9 +251,11 @@ def ingest_paths(
             record(document.source, None, _failure(document.source, outcome))
             continue
         try:
-            summary = store_extraction(outcome, store)
+            summary = store_extraction(outcome, store, reconcile=False)
         except MkgError as error:
             record(document.source, None, _failure(document.source, error))
         else:
             record(document.source, summary, None)
+    # Once for the whole run: each pass reads every entity of the store.
+    reconcile_documents(store, [summary.document_id for summary in report.documents])
     return report

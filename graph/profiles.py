@@ -24,6 +24,7 @@ from graph.queries import (
 )
 from graph.records import EntityType, Predicate
 from graph.store.base import Store
+from graph.vocab import slugify
 
 Direction = Literal["out", "in"]
 
@@ -180,7 +181,10 @@ def _evidence(fact: FactView, documents: Mapping[str, DocumentInfo]) -> FactEvid
 
 
 def _relations(
-    facts: Sequence[FactView], predicate: Predicate, direction: Direction, documents: Mapping[str, DocumentInfo]
+    facts: Sequence[FactView],
+    predicate: Predicate,
+    direction: Direction,
+    documents: Mapping[str, DocumentInfo],
 ) -> tuple[Relation, ...]:
     grouped: dict[str, list[FactView]] = defaultdict(list)
     names: dict[str, EntityRef] = {}
@@ -208,7 +212,9 @@ def _relations(
                 evidence=tuple(evidence),
             )
         )
-    return tuple(sorted(relations, key=lambda r: (-(r.confidence or 0.0), r.entity.name.casefold(), r.entity.key)))
+    return tuple(
+        sorted(relations, key=lambda r: (-(r.confidence or 0.0), r.entity.name.casefold(), r.entity.key))
+    )
 
 
 def typed_profile(profile: Profile, documents: Mapping[str, DocumentInfo]) -> TypedProfile:
@@ -223,7 +229,9 @@ def typed_profile(profile: Profile, documents: Mapping[str, DocumentInfo]) -> Ty
             f"organisations. GET /entities/{profile.key} shows it."
         )
     roles = {
-        role: _relations(profile.facts_out if direction == "out" else profile.facts_in, predicate, direction, documents)
+        role: _relations(
+            profile.facts_out if direction == "out" else profile.facts_in, predicate, direction, documents
+        )
         for role, (predicate, direction) in ROLES[profile.type].items()
     }
     return cls(
@@ -242,24 +250,29 @@ def typed_profile(profile: Profile, documents: Mapping[str, DocumentInfo]) -> Ty
     )
 
 
+def _a(kind: EntityType) -> str:
+    return ("an " if kind.value[0] in "AEIOU" else "a ") + kind.value
+
+
 def profile_key(store: Store, type: EntityType, id: str) -> str:
     """The key of the entity of `type` that `id` names: a key ('person/ada') or a bare slug ('ada').
 
     Raises NotFound when no entity of that type has it, saying what type it has if it exists.
     """
     id = id.strip().strip("/")
+    if is_entity_key(id.lower()):
+        id = id.lower()
     prefix = type.value.lower() + "/"
-    candidates = [id] if is_entity_key(id) else [kind.value.lower() + "/" + id for kind in EntityType]
+    slug = id if is_entity_key(id) else slugify(id)
+    candidates = [id] if is_entity_key(id) else [kind.value.lower() + "/" + slug for kind in EntityType]
     found = entity_types(store, candidates)
-    own = id if is_entity_key(id) else prefix + id
+    own = id if is_entity_key(id) else prefix + slug
     if found.get(own) is type:
         return own
     others = sorted((key, kind) for key, kind in found.items() if kind is not type)
     if others:
         key, kind = others[0]
-        raise NotFound(
-            f"{key} is a {kind.value}, not a {type.value}; GET {ROUTE_OF_TYPE[kind]}/{key} shows it."
-        )
+        raise NotFound(f"{key} is {_a(kind)}, not {_a(type)}; GET {ROUTE_OF_TYPE[kind]}/{key} shows it.")
     raise NotFound(
         f"No {type.value} with id {id!r}; GET /search?q=NAME&type={type.value} finds ids "
         f"(such as {prefix}laurent-bernaille)."
@@ -289,3 +302,26 @@ def load_profile(store: Store, type: EntityType, id: str) -> TypedProfile:
     document_ids = set(profile.documents)
     document_ids.update(f.evidence.document_id for f in (*profile.facts_out, *profile.facts_in))
     return typed_profile(profile, document_infos(store, sorted(document_ids)))
+
+
+def person_profile(store: Store, id: str) -> PersonProfile:
+    """The profile of the person `id` names ('person/ada' or 'ada'); NotFound otherwise."""
+    profile = load_profile(store, EntityType.PERSON, id)
+    assert isinstance(profile, PersonProfile)
+    return profile
+
+
+def project_profile(store: Store, id: str) -> ProjectProfile:
+    """The profile of the project `id` names ('project/cilium' or 'cilium'); NotFound otherwise."""
+    profile = load_profile(store, EntityType.PROJECT, id)
+    assert isinstance(profile, ProjectProfile)
+    return profile
+
+
+def organization_profile(store: Store, id: str) -> OrganizationProfile:
+    """The profile of the organisation `id` names ('organization/datadog' or 'datadog').
+
+    Raises NotFound otherwise."""
+    profile = load_profile(store, EntityType.ORGANIZATION, id)
+    assert isinstance(profile, OrganizationProfile)
+    return profile

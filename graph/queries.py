@@ -7,6 +7,7 @@ string literal or as an IRI minted by the vocabulary from a validated key.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -765,6 +766,7 @@ class SearchHit:
     score: float
 
 
+@functools.lru_cache(maxsize=65536)
 def fold_name(text: str) -> str:
     """A name as search compares it: accents and case folded, punctuation and `@` read as spaces."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -803,8 +805,10 @@ def _similarity(query: str, form: str, words: list[str]) -> float:
     best = 0.0
     for candidate in dict.fromkeys(candidates):
         matcher = difflib.SequenceMatcher(None, query, candidate, autojunk=False)
-        # The quick ratios are upper bounds of ratio(): skip candidates that cannot beat the best.
-        if matcher.real_quick_ratio() <= best or matcher.quick_ratio() <= best:
+        # The quick ratios are upper bounds of ratio(): skip candidates that cannot match or cannot
+        # beat the best so far.
+        floor = max(best, FUZZY_THRESHOLD)
+        if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
             continue
         best = max(best, matcher.ratio())
     return best

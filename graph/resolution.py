@@ -1,5 +1,5 @@
 """Fold the mentions of one document into entities, and find who speaks where (narrator, turns,
-interviewer, interviewees). Pure: no spaCy, no I/O beyond reading the abbreviation list once."""
+interviewer, interviewees). Pure: no spaCy, no I/O beyond reading a few gazetteer lists once."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from pathlib import Path
 from graph.records import Block, Document, Entity, EntityType, Mention, Resolution, Turn
 from graph.vocab import entity_key
 
-ABBREVIATIONS_FILE = Path(__file__).resolve().parent / "extraction" / "gazetteers" / "abbreviations.tsv"
+GAZETTEER_DIR = Path(__file__).resolve().parent / "extraction" / "gazetteers"
+ABBREVIATIONS_FILE = GAZETTEER_DIR / "abbreviations.tsv"
+FIRST_NAMES_FILE = GAZETTEER_DIR / "first_names.txt"
+REGIONS_FILE = GAZETTEER_DIR / "regions.txt"
 
 # How much a mention's source counts when the mentions of one entity disagree on its type.
 TYPE_WEIGHT = {"gazetteer": 4, "front_matter": 3, "lead": 3, "rule": 3, "narrator": 3, "ner": 1}
@@ -34,7 +37,8 @@ INTERVIEW_TITLE = re.compile(
     r"(?:^|\s)meet\s+(?!the\b|our\b)(.+)|in conversation with\s+(.+)",
     re.IGNORECASE,
 )
-FIRST_PERSON = re.compile(r"\b(I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|me|my|mine|myself)\b")
+SIGNATURE = re.compile(r"[-–—~]*[ \t]*" + PERSON_NAME + r"(?:[ \t]*[,(][^,()\n]{2,40}\)?)?[ \t]*\.?")
+FIRST_PERSON = re.compile(r"\b(I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself)\b")
 QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 GITHUB_NAME = r"(?P<handle>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))"
 HANDLE_AFTER_NAME = re.compile(
@@ -63,6 +67,25 @@ def abbreviation_pairs() -> dict[str, str]:
             short, long = line.split("\t", 1)
             pairs[short.strip().casefold()] = long.strip().casefold()
     return pairs
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    """Given names of many languages (Latin script), as written: 'Linus', 'Oluchi'."""
+    lines = FIRST_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@functools.cache
+def regions() -> tuple[str, ...]:
+    """Regions and host cities that name a conference edition: 'EU', 'North America', 'Paris'."""
+    lines = REGIONS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@functools.cache
+def _edition_words() -> frozenset[str]:
+    return frozenset(word.casefold() for region in regions() for word in region.split())
 
 
 def normalise_name(text: str) -> str:
@@ -118,7 +141,9 @@ def resolve(document: Document, mentions: Sequence[Mention]) -> Resolution:
     clusters = _fold_person_names(clusters, mentions)
     clusters = _fold_abbreviations(clusters)
     clusters = _fold_suffixes(clusters)
+    clusters = _fold_series_into_edition(clusters)
     clusters = _fold_misspellings(clusters)
+    clusters = [c for c in clusters if not _unsupported_lone_name(c, document)]
     _attach_handles(clusters, mentions, document)
 
     entities: dict[str, Entity] = {}
@@ -229,27 +254,78 @@ def _initials(name: str) -> str:
 
 
 def _fold_abbreviations(clusters: list[_Cluster]) -> list[_Cluster]:
-    """'CNCF' and 'Cloud Native Computing Foundation' are one entity when both occur."""
-    pairs = abbreviation_pairs()
-    by_name = {c.name.casefold(): c for c in clusters}
+    """A short form and the full name it stands for are one entity when both occur ('CNCF' and
+    'Cloud Native Computing Foundation', 'SIG ContribEx' and 'SIG Contributor Experience')."""
     merged: set[int] = set()
     for cluster in clusters:
-        short = cluster.name
-        if id(cluster) in merged or " " in short or not (2 <= len(short) <= 6):
+        if id(cluster) in merged:
             continue
-        long = by_name.get(pairs.get(short.casefold(), ""))
-        if long is None and short.isupper():
-            matches = [
-                c
-                for c in clusters
-                if c is not cluster
-                and len(c.name.split()) > 1
-                and _initials(c.name) == short
-                and c.type is cluster.type
-            ]
-            long = matches[0] if len(matches) == 1 else None
-        if long is not None and long is not cluster and id(long) not in merged:
-            long.absorb(cluster)
+        longer = [
+            c
+            for c in clusters
+            if c is not cluster
+            and id(c) not in merged
+            and abbreviates(cluster.name, c.name)
+            and (c.type is cluster.type or abbreviation_pairs().get(cluster.name.casefold()) is not None)
+        ]
+        if len(longer) == 1:
+            longer[0].absorb(cluster)
+            merged.add(id(cluster))
+    return [c for c in clusters if id(c) not in merged]
+
+
+def _split_edition(words: list[str]) -> tuple[list[str], list[str]]:
+    """A conference name's words and its edition words (years, regions): 'KCS EU 2023' -> KCS, EU 2023."""
+    base = list(words)
+    edition: list[str] = []
+    if base and re.fullmatch(r"(19|20)\d\d", base[0]):
+        edition.append(base.pop(0))
+    while base and (re.fullmatch(r"(19|20)\d\d", base[-1]) or base[-1].casefold() in _edition_words()):
+        edition.insert(0, base.pop())
+    return base, edition
+
+
+def abbreviates(short: str, long: str) -> bool:
+    """Whether `short` is a short form of `long`: a listed abbreviation, the initials of its
+    capitalised words ('TOC'), or a name of word beginnings ('ContribEx'), after words both share
+    ('SIG ...') and with the same edition ('KCS EU' for 'Kubernetes Contributor Summit EU 2023')."""
+    short_words, long_words = short.split(), long.split()
+    if not short_words or len(short_words) >= len(long_words):
+        return False
+    while short_words and long_words and short_words[0].casefold() == long_words[0].casefold():
+        short_words, long_words = short_words[1:], long_words[1:]
+    short_base, short_edition = _split_edition(short_words)
+    long_base, long_edition = _split_edition(long_words)
+    if [w.casefold() for w in short_edition] != [w.casefold() for w in long_edition[: len(short_edition)]]:
+        return False
+    if len(short_base) != 1 or len(long_base) < 2:
+        return False
+    token, expansion = short_base[0], " ".join(long_base)
+    if abbreviation_pairs().get(token.casefold()) == expansion.casefold():
+        return True
+    if token.isupper() and 2 <= len(token) <= 6 and _initials(expansion) == token:
+        return True
+    parts = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", token)
+    return len(parts) == len(long_base) and all(
+        word.casefold().startswith(part.casefold()) for part, word in zip(parts, long_base, strict=True)
+    )
+
+
+def _fold_series_into_edition(clusters: list[_Cluster]) -> list[_Cluster]:
+    """'KubeCon' in a text about '2023 KubeCon' alone is that edition (the fullest form)."""
+    merged: set[int] = set()
+    for cluster in clusters:
+        if cluster.type is not EntityType.CONFERENCE or _split_edition(cluster.name.split())[1]:
+            continue
+        editions = [
+            c
+            for c in clusters
+            if c is not cluster
+            and c.type is EntityType.CONFERENCE
+            and [w.casefold() for w in _split_edition(c.name.split())[0]] == cluster.name.casefold().split()
+        ]
+        if len(editions) == 1:
+            editions[0].absorb(cluster)
             merged.add(id(cluster))
     return [c for c in clusters if id(c) not in merged]
 
@@ -278,6 +354,18 @@ def _fold_suffixes(clusters: list[_Cluster]) -> list[_Cluster]:
             longer[0].absorb(cluster)
             merged.add(id(cluster))
     return [c for c in clusters if id(c) not in merged]
+
+
+def _unsupported_lone_name(cluster: _Cluster, document: Document) -> bool:
+    """A one-word person only the model saw, that is no known given name and never speaks, is more
+    often a capitalised word ('Separate', 'Enroll') or a product than a person."""
+    name = cluster.name
+    if cluster.type is not EntityType.PERSON or " " in name or not _only_model(cluster):
+        return False
+    if name in first_names():
+        return False
+    tags = {tag[0] for block in document.blocks if (tag := speaker_tag(document, block)) is not None}
+    return name not in tags
 
 
 def _only_model(cluster: _Cluster) -> bool:
@@ -380,9 +468,23 @@ class _Speakers:
         byline = BYLINE.search(text)
         if byline and _looks_like_name(byline.group(1)):
             return self.person(byline.group(1))
-        if len(FIRST_PERSON.findall(self._own_words(turns))) >= 3:
-            return self.person(f"Author of {self.document.source}")
-        return None
+        if len(FIRST_PERSON.findall(self._own_words(turns))) < 3:
+            return None
+        signature = self._signature()
+        if signature is not None:
+            return self.person(signature)
+        return self.person(f"Author of {self.document.source}")
+
+    def _signature(self) -> str | None:
+        """The name on a closing signature line: 'Jane Doe, Isovalent', '— Jane Doe'."""
+        blocks = [b for b in self.document.blocks if b.kind in {"paragraph", "quote"}]
+        if not blocks:
+            return None
+        last = self.document.text[blocks[-1].start : blocks[-1].end].strip()
+        match = SIGNATURE.fullmatch(last)
+        if match is None or not _looks_like_full_name(match.group(1)):
+            return None
+        return match.group(1)
 
     def _own_words(self, turns: Sequence[Turn]) -> str:
         """The text without turns and quotations: there the "I" is someone else's."""

@@ -23,7 +23,10 @@ UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH", "USING"}
 )
 
-_PN_CHARS_BASE = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
+)
 _PN_CHARS = _PN_CHARS_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _TOKEN = re.compile(
     r"""
@@ -32,9 +35,19 @@ _TOKEN = re.compile(
     | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
     | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
                 |"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
-    | (?P<var>[?$][""" + _PN_CHARS + r"""]+)
-    | (?P<pname>(?:[""" + _PN_CHARS_BASE + r"""_](?:[""" + _PN_CHARS + r""".]*[""" + _PN_CHARS + r"""])?)?:
-                (?:[""" + _PN_CHARS + r""":.%\\]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
+    | (?P<var>[?$]["""
+    + _PN_CHARS
+    + r"""]+)
+    | (?P<pname>(?:["""
+    + _PN_CHARS_BASE
+    + r"""_](?:["""
+    + _PN_CHARS
+    + r""".]*["""
+    + _PN_CHARS
+    + r"""])?)?:
+                (?:["""
+    + _PN_CHARS
+    + r""":.%\\]|%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?\#@%])*)
     | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
     | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
     | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)
@@ -105,7 +118,9 @@ def check_query(sparql: str, *, max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> Che
         raise InvalidQuery("The query is empty; send a SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE.")
     words = _keywords(found)
     if "SERVICE" in words:
-        raise InvalidQuery("SERVICE (federated query) is not allowed: this endpoint queries its own store only.")
+        raise InvalidQuery(
+            "SERVICE (federated query) is not allowed: this endpoint queries its own store only."
+        )
     update = next((w for w in words if w in UPDATE_KEYWORDS), None)
     if update is not None:
         raise InvalidQuery(

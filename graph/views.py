@@ -8,7 +8,8 @@ A view is an `nx.MultiDiGraph` so that two entities can be joined by several pre
   it was projected into);
 - edge: one per (subject, predicate, object), edge key = the predicate value; attributes `predicate`
   (Predicate value), `confidence` (float: the highest over its evidence), `evidence_count` (int),
-  `documents` (sorted list of document ids) and `evidence` (tuple of `EvidenceRef`, best first).
+  `documents` (sorted list of document ids), `first_date` / `last_date` (ISO dates of the earliest and
+  latest evidence, or None) and `evidence` (tuple of `EvidenceRef`, best first).
 
 Nodes are inserted in key order and edges in (subject, predicate, object) order, so every function
 over a view (layouts, communities, exports) is deterministic.
@@ -39,6 +40,7 @@ from graph.vocab import (
     document_iri,
     entity_iri,
     key_of_entity_iri,
+    slugify,
 )
 
 MAX_PATH_HOPS = 6
@@ -138,16 +140,19 @@ def _number(row: dict[str, Term], var: str, cast: type[int] | type[float]) -> An
         return None
 
 
-def _type_of_key(key: str) -> EntityType | None:
+def type_of_key(key: str) -> EntityType | None:
+    """The entity type an entity key starts with (`person/...` -> PERSON); None for other keys."""
     prefix = key.split("/", 1)[0]
     return next((kind for kind in EntityType if kind.value.lower() == prefix), None)
 
 
 def _pick_label(labels: Counter[str], key: str) -> str:
-    """The label most documents give; ties go to the longest (fullest form), then alphabetical."""
+    """The label the key was made from if one is; else the one most documents give; then the longest
+    (fullest form), then alphabetical."""
+    slug = key.split("/", 1)[-1]
     if not labels:
-        return key.split("/", 1)[-1]
-    return min(labels, key=lambda label: (-labels[label], -len(label), label))
+        return slug
+    return min(labels, key=lambda label: (slugify(label) != slug, -labels[label], -len(label), label))
 
 
 def _rows(store: Store, sparql: str) -> tuple[dict[str, Term], ...]:
@@ -166,9 +171,15 @@ def project_graph(
 
     `types` keeps only entities of those types (and the facts between them); `predicates` keeps only
     those facts, but every entity of the kept types stays, facts or not; `documents` (ids or document
-    IRIs) restricts everything to those documents' graphs.
+    IRIs) restricts everything to those documents' graphs (NotFound names any that is not stored).
     """
     doc_ids = _document_ids(documents)
+    if doc_ids is not None:
+        missing = sorted(doc for doc in doc_ids if not store.has_document(str(document_iri(doc))))
+        if missing:
+            raise NotFound(
+                f"No stored document with id {', '.join(missing)}; list documents to see their ids."
+            )
     graph_filter = _graph_filter(doc_ids)
     kept_types = set(types) if types is not None else set(EntityType)
     kept_predicates = set(predicates) if predicates is not None else set(Predicate)
@@ -178,7 +189,7 @@ def project_graph(
 
     def node(key: str) -> dict[str, Any] | None:
         if key not in nodes:
-            kind = _type_of_key(key)
+            kind = type_of_key(key)
             if kind is None:
                 return None
             nodes[key] = {"type": kind, "aliases": set(), "handles": set(), "documents": set()}
@@ -297,6 +308,7 @@ def project_graph(
                 key=lambda ref: (-ref.confidence, ref.document_id, ref.start or 0, ref.iri),
             )
         )
+        dates = [ref.date for ref in evidence if ref.date]
         view.add_edge(
             subject,
             obj,
@@ -305,6 +317,8 @@ def project_graph(
             confidence=max((ref.confidence for ref in evidence), default=0.0),
             evidence_count=len(evidence),
             documents=sorted(fact_documents[(subject, predicate, obj)]),
+            first_date=min(dates, default=None),
+            last_date=max(dates, default=None),
             evidence=evidence,
         )
     for key, degree in view.degree():
@@ -318,7 +332,7 @@ def _fact_of_row(row: dict[str, Term]) -> tuple[str, Predicate, str] | None:
     obj = key_of_entity_iri(row["o"]["value"])
     if predicate is None or subject is None or obj is None:
         return None
-    if _type_of_key(subject) is None or _type_of_key(obj) is None:
+    if type_of_key(subject) is None or type_of_key(obj) is None:
         return None
     return subject, predicate, obj
 
@@ -438,4 +452,5 @@ __all__ = [
     "plain_edges",
     "project_graph",
     "shortest_paths",
+    "type_of_key",
 ]

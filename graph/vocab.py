@@ -60,6 +60,17 @@ class MKG(DefinedNamespace):
     extractionRule: URIRef
     since: URIRef
 
+    # reconciliation across documents and sources (graph/reconcile.py, graph/maintainers.py)
+    Merge: URIRef
+    Separation: URIRef
+    mergedEntity: URIRef
+    mergedInto: URIRef
+    mergeFeature: URIRef
+    mergeScore: URIRef
+    separatedEntity: URIRef
+    extractedAs: URIRef
+    sourceRow: URIRef
+
 
 # Data namespaces: entities, documents and evidence nodes minted by the product.
 DATA = Namespace("https://w3id.org/maintainer-kg/id/")
@@ -133,3 +144,19 @@ def document_id_of_iri(iri: str) -> str | None:
 def evidence_iri(document_id: str, index: int) -> URIRef:
     """IRI of the evidence node for the index-th fact of a document."""
     return DATA[f"document/{document_id}/fact/{index}"]
+
+
+def reconciliation_graph_iri() -> URIRef:
+    """IRI of the named graph holding merge and separation records (not a document graph)."""
+    return DATA["reconciliation"]
+
+
+def merge_iri(merged_key: str) -> URIRef:
+    """IRI of the record that folds the entity `merged_key` into another (one per folded key)."""
+    return DATA["merge/" + merged_key]
+
+
+def separation_iri(first_key: str, second_key: str) -> URIRef:
+    """IRI of the record that keeps two entity keys apart (order-independent)."""
+    low, high = sorted((first_key, second_key))
+    return DATA[f"separation/{low}/{high}"]

@@ -6,7 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph.records import Block, Document, DocumentMetadata, EntityType, Mention
-from graph.resolution import edit_distance, is_question_lead, normalise_name, resolve, speaker_tag
+from graph.resolution import (
+    abbreviates,
+    edit_distance,
+    is_question_lead,
+    normalise_name,
+    resolve,
+    speaker_tag,
+)
 from graph.vocab import entity_key
 
 P, PR, ORG, C, T = (
@@ -417,3 +424,62 @@ def test_speaker_tag_points_at_its_name(body: str, lead: str) -> None:
         if tag is not None:
             name, start = tag
             assert doc.text[start : start + len(name)] == name
+
+
+def test_lone_unknown_word_only_the_model_calls_a_person_is_dropped() -> None:
+    doc = document("Enroll now. Linus wrote it.")
+    result = resolve(doc, mentions_of(doc, ("Enroll", P), ("Linus", P)))
+    assert [e.name for e in result.entities] == ["Linus"]
+    assert result.mention_keys == (None, "person/linus")
+
+
+def test_lone_unknown_word_that_speaks_is_kept() -> None:
+    text = "Nabarun: I review code."
+    doc = document(text, blocks=(Block("paragraph", 0, len(text), lead="Nabarun:"),))
+    result = resolve(doc, mentions_of(doc, ("Nabarun", P)))
+    assert [e.name for e in result.entities] == ["Nabarun"]
+
+
+def test_short_forms_of_names() -> None:
+    assert abbreviates("SIG ContribEx", "SIG Contributor Experience")
+    assert abbreviates("KCS EU", "Kubernetes Contributor Summit EU 2023")
+    assert abbreviates("TOC", "Technical Oversight Committee")
+    assert abbreviates("GKE", "Google Kubernetes Engine")
+    assert not abbreviates("SIG Node", "SIG Network")
+    assert not abbreviates("Cilium", "Cilium CLI")
+    assert not abbreviates("KCS CN", "Kubernetes Contributor Summit EU 2023")
+
+
+def test_compressed_sig_name_folds_into_the_full_one() -> None:
+    doc = document("SIG Contributor Experience runs it; SIG ContribEx meets weekly.")
+    got = names(
+        doc, mentions_of(doc, ("SIG Contributor Experience", ORG, "rule"), ("SIG ContribEx", ORG, "rule"))
+    )
+    assert got == {"SIG Contributor Experience": (ORG, ("SIG ContribEx",))}
+
+
+def test_series_name_folds_into_its_only_edition() -> None:
+    doc = document("At the 2023 KubeCon we met. KubeCon was busy.")
+    got = names(doc, mentions_of(doc, ("2023 KubeCon", C, "rule"), ("KubeCon", C, "gazetteer")))
+    assert got == {"2023 KubeCon": (C, ("KubeCon",))}
+
+
+def test_series_name_with_two_editions_stays_apart() -> None:
+    doc = document("KubeCon EU 2022 and KubeCon NA 2023; KubeCon is big.")
+    mentions = mentions_of(doc, ("KubeCon EU 2022", C), ("KubeCon NA 2023", C), ("KubeCon", C))
+    assert set(names(doc, mentions)) == {"KubeCon EU 2022", "KubeCon NA 2023", "KubeCon"}
+
+
+def test_narrator_from_a_closing_signature_line() -> None:
+    text = (
+        "I joined the project in 2017. My first patch was small and I learned a lot.\n\nJane Doe, Isovalent"
+    )
+    doc = Document(
+        id="d",
+        source="d.md",
+        raw=text,
+        text=text,
+        offsets=tuple(range(len(text) + 1)),
+        blocks=(Block("paragraph", 0, 75), Block("paragraph", 77, len(text))),
+    )
+    assert resolve(doc, []).narrator == "person/jane-doe"

@@ -9,6 +9,8 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rdflib import Graph, Literal
+from rdflib import namespace as rdf_namespaces
 
 from graph.analytics import (
     analyze,
@@ -21,7 +23,7 @@ from graph.analytics import (
 from graph.errors import InvalidParameter, NotFound
 from graph.records import EntityType, Predicate
 from graph.views import neighbourhood, plain_edges, project_graph, shortest_paths
-from graph.vocab import document_iri
+from graph.vocab import MKG, document_iri, entity_iri
 from tests.views_fixture import (
     BOB,
     CILIUM,
@@ -71,7 +73,7 @@ def test_projection_has_one_node_per_entity_across_documents(view: nx.MultiDiGra
 
 def test_node_label_is_the_fullest_name_and_other_labels_become_aliases(view: nx.MultiDiGraph) -> None:
     laurent = view.nodes[LAURENT]
-    # doc-a calls him "Laurent Bernaille", doc-b only "Laurent": one vote each, the fuller form wins.
+    # doc-a calls him "Laurent Bernaille", doc-b only "Laurent": the key was made from the first.
     assert laurent["label"] == "Laurent Bernaille"
     assert laurent["aliases"] == ["Laurent"]
     assert laurent["handles"] == ["@lbernail"]
@@ -81,11 +83,25 @@ def test_node_label_is_the_fullest_name_and_other_labels_become_aliases(view: nx
     assert view.nodes[RENEE]["aliases"] == ['Ree "the kernel"', "Renée"]
 
 
+def test_label_the_key_was_made_from_wins_over_more_frequent_ones() -> None:
+    store = DatasetStore()
+    for index, label in enumerate(["Laurent", "Laurent", "Laurent Bernaille", "L. Bernaille"]):
+        graph = Graph()
+        graph.add((entity_iri(LAURENT), rdf_namespaces.RDF.type, MKG.Person))
+        graph.add((entity_iri(LAURENT), rdf_namespaces.RDFS.label, Literal(label)))
+        store.add_document(str(document_iri(f"doc-{index}")), graph.serialize(format="nt"))
+    node = project_graph(store).nodes[LAURENT]
+    assert node["label"] == "Laurent Bernaille"
+    assert node["aliases"] == ["L. Bernaille", "Laurent"]
+    assert node["documents"] == ["doc-0", "doc-1", "doc-2", "doc-3"]
+
+
 def test_edge_aggregates_evidence_of_the_same_fact_across_documents(view: nx.MultiDiGraph) -> None:
     data = view.get_edge_data(LAURENT, DATADOG, key=Predicate.WORKS_AT.value)
     assert data["evidence_count"] == 2
     assert data["confidence"] == pytest.approx(0.95)
     assert data["documents"] == ["doc-a", "doc-b"]
+    assert (data["first_date"], data["last_date"]) == ("2021-08-03", "2023-05-01")
     best, other = data["evidence"]
     assert (best.document_id, best.text, best.start, best.end, best.date) == (
         "doc-b",
@@ -105,6 +121,7 @@ def test_fact_stored_without_evidence_is_still_an_edge(view: nx.MultiDiGraph) ->
     data = view.get_edge_data(BOB, RENEE, key="knows")
     assert data["evidence_count"] == 0
     assert data["evidence"] == ()
+    assert data["first_date"] is None
     assert data["documents"] == ["doc-b"]
 
 
@@ -142,6 +159,11 @@ def test_document_filter_reads_only_those_graphs(store: Any) -> None:
     assert graph.get_edge_data(LAURENT, DATADOG, key="worksAt")["evidence_count"] == 1
     by_iri = project_graph(store, documents={str(document_iri("doc-a"))})
     assert edges_of(by_iri) == edges_of(graph)
+
+
+def test_document_filter_names_unknown_documents(store: Any) -> None:
+    with pytest.raises(NotFound, match="doc-z"):
+        project_graph(store, documents={"doc-a", "doc-z"})
 
 
 def test_empty_store_gives_an_empty_view() -> None:
@@ -287,6 +309,11 @@ def test_rank_entities_orders_by_score_and_filters_types() -> None:
     people = rank_entities(TWO_TEAMS, types={EntityType.PERSON}, limit=3)
     assert [p.score for p in people] == sorted((p.score for p in people), reverse=True)
     assert all(p.type == "Person" for p in people)
+    by_degree = rank_entities(TWO_TEAMS, by="degree", limit=20)
+    assert [p.degree for p in by_degree] == sorted((p.degree for p in by_degree), reverse=True)
+    assert by_degree[0].degree == 3 and by_degree[-1].degree == 2
+    with pytest.raises(InvalidParameter):
+        rank_entities(TWO_TEAMS, by="fame")  # type: ignore[arg-type]
 
 
 def test_analysis_is_deterministic_and_annotates_nodes(view: nx.MultiDiGraph) -> None:

@@ -12,13 +12,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from api.caching import CachedRoute, add_page_links, json_example
 from api.deps import AdminDep, ExtractorDep, SettingsDep, StoreDep, WriteLockDep
 from graph.documents import read_document
 from graph.errors import DocumentTooLarge, InvalidParameter, NotFound, UnsupportedMediaType
 from graph.ingest import store_extraction
 from graph.queries import DocumentDetail, count_documents, document_detail, document_graph, list_documents
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=CachedRoute)
 _extraction_lock = threading.Lock()
 
 RAW_MEDIA_TYPES = ("text/markdown", "text/x-markdown", "text/plain", "application/octet-stream")
@@ -168,18 +169,46 @@ def add_document(
     )
 
 
-@router.get("/documents", response_model=DocumentPage, summary="List documents")
+DOCUMENTS_EXAMPLE = {
+    "items": [
+        {
+            "id": "meet-the-maintainer-laurent",
+            "iri": "https://w3id.org/maintainer-kg/id/document/meet-the-maintainer-laurent",
+            "source": "blog/meet-laurent.md",
+            "title": "Meet the Maintainer: Laurent Bernaille",
+            "date": "2024-05-02",
+        }
+    ],
+    "total": 1,
+    "limit": 100,
+    "offset": 0,
+}
+
+
+@router.get(
+    "/documents",
+    response_model=DocumentPage,
+    summary="List documents",
+    responses={
+        200: json_example("One page of documents; `Link` names the next and previous", DOCUMENTS_EXAMPLE)
+    },
+)
 def get_documents(
+    request: Request,
+    response: Response,
     store: StoreDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, description="Documents to skip.")] = 0,
 ) -> DocumentPage:
     """Stored documents sorted by id, with source, title and date."""
-    items = list_documents(store, limit=min(limit, settings.max_rows), offset=offset)
+    limit = min(limit, settings.max_rows)
+    items = list_documents(store, limit=limit, offset=offset)
+    total = count_documents(store)
+    add_page_links(request, response, total, limit, offset)
     return DocumentPage(
         items=[DocumentItem(**vars(item)) for item in items],
-        total=count_documents(store),
+        total=total,
         limit=limit,
         offset=offset,
     )

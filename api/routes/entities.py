@@ -4,18 +4,43 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
+from api.caching import CachedRoute, Page, add_page_links, json_example
 from api.deps import SettingsDep, StoreDep
 from graph.errors import NotFound
-from graph.queries import EntitySummary, Profile, entity_profile, find_entities
+from graph.queries import EntitySummary, Profile, count_entities, entity_profile, find_entities
 from graph.records import EntityType
 
-router = APIRouter(tags=["entities"])
+router = APIRouter(tags=["entities"], route_class=CachedRoute)
 
 
-@router.get("/entities", response_model=list[EntitySummary], summary="Find entities")
+ENTITIES_EXAMPLE = {
+    "items": [
+        {
+            "key": "person/laurent-bernaille",
+            "name": "Laurent Bernaille",
+            "type": "Person",
+            "aliases": ["Laurent"],
+        }
+    ],
+    "total": 1,
+    "limit": 50,
+    "offset": 0,
+}
+
+
+@router.get(
+    "/entities",
+    response_model=Page[EntitySummary],
+    summary="Find entities",
+    responses={
+        200: json_example("One page of entities; `Link` names the next and previous", ENTITIES_EXAMPLE)
+    },
+)
 def get_entities(
+    request: Request,
+    response: Response,
     store: StoreDep,
     settings: SettingsDep,
     type: Annotated[EntityType | None, Query(description="Only entities of this type.")] = None,
@@ -23,11 +48,16 @@ def get_entities(
         str | None,
         Query(max_length=200, description="Part of a name or alias, case-insensitive.", examples=["laurent"]),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[EntitySummary]:
-    """Entities sorted by key, each with its type, canonical name and aliases."""
-    return find_entities(store, type=type, q=q, limit=min(limit, settings.max_rows), offset=offset)
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Entities to skip.")] = 0,
+) -> Page[EntitySummary]:
+    """Entities sorted by key, each with its type, canonical name and aliases. For ranked, typo-tolerant
+    search by name use /search."""
+    limit = min(limit, settings.max_rows)
+    items = find_entities(store, type=type, q=q, limit=limit, offset=offset)
+    total = count_entities(store, type=type, q=q)
+    add_page_links(request, response, total, limit, offset)
+    return Page[EntitySummary](items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import networkx as nx
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -59,6 +59,7 @@ class ExplorerConfig(BaseModel):
     predicates: list[str]
     colours: dict[str, str] = Field(description="Node colour of each entity type, as #rrggbb.")
     export_formats: list[ExportFormat] = Field(description="Empty when the server has no /export route.")
+    search_route: str = Field(description="Where the search box looks names up: /search, else /entities.")
     max_view_nodes: int
     default_view_nodes: int
 
@@ -151,9 +152,17 @@ def cytoscape_elements(view: nx.MultiDiGraph) -> dict[str, list[dict[str, Any]]]
 
 
 def explorer_view(
-    view: nx.MultiDiGraph, *, focus: str | None = None, hops: int = 1, limit: int = DEFAULT_VIEW_NODES
+    view: nx.MultiDiGraph,
+    *,
+    focus: str | None = None,
+    hops: int = 1,
+    limit: int = DEFAULT_VIEW_NODES,
+    isolated: bool = False,
 ) -> GraphView:
-    """What the canvas shows: the neighbourhood of `focus` (or the whole view), capped at `limit` nodes."""
+    """What the canvas shows: the neighbourhood of `focus` (or the whole view), capped at `limit` nodes.
+
+    Unless `isolated`, entities without a fact in the view are left out (the focus always stays).
+    """
     if focus is not None:
         if focus not in view:
             raise NotFound(
@@ -161,6 +170,11 @@ def explorer_view(
                 "or clear the type filter."
             )
         view = neighbourhood(view, focus, hops)
+    if not isolated:
+        lonely = [key for key in nx.isolates(view) if key != focus]
+        if lonely:
+            view = view.copy()
+            view.remove_nodes_from(lonely)
     shown = capped_view(view, limit, focus)
     return GraphView(
         elements=cytoscape_elements(shown),
@@ -171,12 +185,11 @@ def explorer_view(
     )
 
 
-def has_route(request: Request, path: str) -> bool:
-    """True when the app serves GET `path`."""
-    return any(
-        getattr(route, "path", None) == path and "GET" in (getattr(route, "methods", None) or ())
-        for route in request.app.routes
-    )
+def has_route(app: FastAPI, path: str) -> bool:
+    """True when the app documents GET `path` in its OpenAPI schema (built once, then cached by FastAPI)."""
+    # The schema, not app.routes: included routers are not flattened into app.routes in every version.
+    operations = app.openapi().get("paths", {}).get(path, {})
+    return "get" in operations
 
 
 @router.get("/explorer/config", response_model=ExplorerConfig, summary="Settings of the explorer page")
@@ -187,7 +200,7 @@ def explorer_config(request: Request) -> ExplorerConfig:
             ExportFormat(name=name, description=FORMAT_DESCRIPTIONS.get(name, name), extension=extension)
             for name, (_, extension) in EXPORT_FORMATS.items()
         ]
-        if has_route(request, "/export")
+        if has_route(request.app, "/export")
         else []
     )
     return ExplorerConfig(
@@ -195,6 +208,7 @@ def explorer_config(request: Request) -> ExplorerConfig:
         predicates=[predicate.value for predicate in Predicate],
         colours={kind: "#{:02x}{:02x}{:02x}".format(*rgb) for kind, rgb in TYPE_COLOURS.items()},
         export_formats=formats,
+        search_route="/search" if has_route(request.app, "/search") else "/entities",
         max_view_nodes=MAX_VIEW_NODES,
         default_view_nodes=DEFAULT_VIEW_NODES,
     )
@@ -240,8 +254,9 @@ def get_graph(
     limit: Annotated[
         int, Query(ge=1, le=MAX_VIEW_NODES, description="At most this many entities, best connected first.")
     ] = DEFAULT_VIEW_NODES,
+    isolated: Annotated[bool, Query(description="Keep entities that have no fact in the view.")] = False,
 ) -> GraphView:
     """Entities and facts as Cytoscape.js elements: the neighbourhood of `focus` within `hops` facts, or
     the best-connected entities of the whole graph, after the type and predicate filters."""
     view = project_graph(store, types=parse_types(types), predicates=parse_predicates(predicates))
-    return explorer_view(view, focus=focus, hops=hops, limit=limit)
+    return explorer_view(view, focus=focus, hops=hops, limit=limit, isolated=isolated)

@@ -1,21 +1,24 @@
-"""The read-only SPARQL 1.1 Protocol endpoint."""
+"""The read-only SPARQL 1.1 Protocol endpoint, safe to expose: bounded in time, rows and size, and
+making no outbound requests."""
 
 from __future__ import annotations
 
-import atexit
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+import json
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
 from api.deps import SettingsDep, StoreDep
 from api.settings import Settings
-from graph.errors import InvalidQuery, QueryTimeout, RequestTooLarge, UnsupportedMediaType
-from graph.queries import PREFIXES, query_form, with_row_limit
+from graph.errors import InvalidQuery, RequestTooLarge, UnsupportedMediaType
+from graph.queries import PREFIXES
+from graph.sparql_safety import check_query
 from graph.store.base import Store
+from graph.store.media import negotiate
+from graph.store.workers import PublicQuery, dataset_of, query_runner
 
 router = APIRouter(tags=["sparql"])
 
@@ -26,94 +29,142 @@ RESULT_TYPES = (
     "text/tab-separated-values",
 )
 GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
+TRUNCATED_HEADER = "X-MKG-Truncated"
 
 EXAMPLE_QUERY = (
     PREFIXES
     + "SELECT ?person ?org WHERE { ?p mkg:worksAt ?o . ?p rdfs:label ?person . ?o rdfs:label ?org } LIMIT 10"
 )
-
-# Queries run here so that a slow one can be abandoned after MKG_QUERY_TIMEOUT; the store keeps
-# computing it in the background, so the pool is bounded.
-_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sparql")
-atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+_READ_ONLY = (
+    "Updates are not accepted: this SPARQL endpoint is read-only. Send updates to POST /update "
+    "with the admin token."
+)
 
 
 @dataclass(frozen=True)
 class SparqlRequest:
-    """A query as received, with the Accept header it came with."""
+    """A query as received: text, Accept header and protocol dataset (empty lists: not given)."""
 
-    query: str
+    query: str | None
     accept: str
+    default_graphs: list[str]
+    named_graphs: list[str]
 
 
-def _single(values: list[str], name: str) -> str:
-    if len(values) != 1:
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
         raise InvalidQuery(f"Give exactly one `{name}` parameter.")
-    return values[0]
+    return values[0] if values else None
 
 
-async def read_sparql_request(request: Request, settings: SettingsDep) -> SparqlRequest:
-    """The query of a SPARQL Protocol request: GET ?query=, POST application/sparql-query, POST form."""
-    accept = request.headers.get("accept", "")
-    params = parse_qs(request.url.query, keep_blank_values=True)
-    if request.method == "GET":
-        if "update" in params:
-            raise InvalidQuery("Updates are not accepted: this SPARQL endpoint is read-only.")
-        return SparqlRequest(_single(params.get("query", []), "query"), accept)
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/sparql-update":
-        raise InvalidQuery("Updates are not accepted: this SPARQL endpoint is read-only.")
-    if media_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
-        raise UnsupportedMediaType(
-            f"Content-Type {media_type or '(none)'} is not a SPARQL query; send application/sparql-query "
-            "or a form (application/x-www-form-urlencoded) with `query=`."
-        )
-    limit = settings.max_body_bytes
+async def read_body(request: Request, limit: int) -> str:
+    """The request body as UTF-8 text, refused beyond `limit` bytes."""
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
-            raise RequestTooLarge(f"The query is larger than {limit} bytes (MKG_MAX_BODY_BYTES).")
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes (MKG_MAX_BODY_BYTES).")
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidQuery("The query is not UTF-8 text.") from None
-    if media_type == "application/sparql-query":
-        return SparqlRequest(text, accept)
-    form = parse_qs(text, keep_blank_values=True)
-    if "update" in form:
-        raise InvalidQuery("Updates are not accepted: this SPARQL endpoint is read-only.")
-    if "query" in params and "query" not in form:
-        form["query"] = params["query"]
-    return SparqlRequest(_single(form.get("query", []), "query"), accept)
+        raise InvalidQuery("The request body is not UTF-8 text.") from None
+
+
+async def read_sparql_request(request: Request, settings: SettingsDep) -> SparqlRequest:
+    """The query of a SPARQL Protocol request: GET ?query=, POST application/sparql-query (dataset in
+    the URL), POST form (everything in the body)."""
+    accept = request.headers.get("accept", "")
+    params = parse_qs(request.url.query, keep_blank_values=True)
+    if request.method in ("GET", "HEAD"):
+        if "update" in params:
+            raise InvalidQuery(_READ_ONLY)
+        fields = params
+    else:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == "application/sparql-update":
+            raise InvalidQuery(_READ_ONLY)
+        if media_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            raise UnsupportedMediaType(
+                f"Content-Type {media_type or '(none)'} is not a SPARQL query; send application/sparql-query"
+                " or a form (application/x-www-form-urlencoded) with `query=`."
+            )
+        text = await read_body(request, settings.max_body_bytes)
+        if media_type == "application/sparql-query":
+            if "query" in params:
+                raise InvalidQuery("Send the query either in the body or as `query=`, not both.")
+            fields = {**params, "query": [text]}
+        else:
+            fields = parse_qs(text, keep_blank_values=True)
+            if "update" in fields:
+                raise InvalidQuery(_READ_ONLY)
+    return SparqlRequest(
+        query=_single(fields.get("query", []), "query"),
+        accept=accept,
+        default_graphs=fields.get("default-graph-uri", []),
+        named_graphs=fields.get("named-graph-uri", []),
+    )
+
+
+def _checked_graphs(store: Store, graphs: list[str], where: str) -> None:
+    for iri in graphs:
+        if not store.has_document(iri):
+            raise InvalidQuery(
+                f"{where} names <{iri}>, which is not a graph of this store; only local graphs can be "
+                "queried (list them with SELECT DISTINCT ?g WHERE { GRAPH ?g {} })."
+            )
 
 
 def _answer(sparql: SparqlRequest, store: Store, settings: Settings) -> Response:
-    if not sparql.query.strip():
-        raise InvalidQuery("The query is empty; send a SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE.")
-    query_form(sparql.query)  # refuses updates, SERVICE and LOAD before the store sees them
-    query = with_row_limit(sparql.query, settings.max_rows)
-    timeout = settings.query_timeout
-    # The store negotiates the format from Accept (q-values, wildcards) and raises NotAcceptable.
-    future = _pool.submit(store.query_raw, query, sparql.accept.strip() or "*/*")
-    try:
-        body, returned_type = future.result(timeout=timeout)
-    except FutureTimeout:
-        raise QueryTimeout(
-            f"The query ran longer than {timeout:g} s (MKG_QUERY_TIMEOUT); "
-            "add a LIMIT or narrow its patterns."
-        ) from None
-    return Response(content=body, media_type=returned_type, headers={"Vary": "Accept"})
+    if sparql.query is None:
+        raise InvalidQuery(
+            "Give a `query` parameter (GET ?query=, or POST application/sparql-query or a form)."
+        )
+    checked = check_query(sparql.query, max_chars=settings.max_query_chars)
+    # Before any work: a 406 costs nothing.
+    media_type = negotiate(sparql.accept.strip() or "*/*", graph_result=checked.gives_graph)
+    _checked_graphs(store, sparql.default_graphs, "default-graph-uri")
+    _checked_graphs(store, sparql.named_graphs, "named-graph-uri")
+    _checked_graphs(store, list(checked.graphs), "FROM")
+    default_graphs, named_graphs = dataset_of(sparql.default_graphs, sparql.named_graphs)
+    query = PublicQuery(
+        sparql=sparql.query,
+        accept=media_type,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        max_rows=settings.max_rows,
+    )
+    answer = query_runner(store, settings.query_workers).run(query, settings.query_timeout)
+    headers = {"Vary": "Accept", TRUNCATED_HEADER: "true" if answer.truncated else "false"}
+    return Response(content=answer.body, media_type=answer.media_type, headers=headers)
+
+
+def _wants_page(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept.lower() and not request.url.query
+
+
+def query_page() -> HTMLResponse:
+    """The YASGUI query editor, aimed at this endpoint."""
+    from api.routes.explorer import STATIC_DIR
+
+    page = (STATIC_DIR / "yasgui" / "sparql.html").read_text(encoding="utf-8")
+    example = json.dumps(EXAMPLE_QUERY).replace("</", "<\\/")
+    return HTMLResponse(page.replace("{{EXAMPLE_QUERY}}", example))
 
 
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {
-        "description": "Query results, in the negotiated format",
-        "content": {media: {} for media in (*RESULT_TYPES, *GRAPH_TYPES)},
+        "description": "Query results, in the negotiated format (or, for a browser without `query`, "
+        f"the query editor). Header {TRUNCATED_HEADER}: true when MKG_MAX_ROWS cut the result.",
+        "content": {media: {} for media in (*RESULT_TYPES, *GRAPH_TYPES, "text/html")},
     },
-    400: {"description": "Malformed query, an update, SERVICE or LOAD"},
+    400: {
+        "description": "Malformed query (the parser's message), an update, SERVICE, LOAD, or a graph "
+        "that is not in the store"
+    },
     406: {"description": "No acceptable result format"},
-    503: {"description": "Query timeout"},
+    413: {"description": "Query longer than MKG_MAX_QUERY_CHARS or body over MKG_MAX_BODY_BYTES"},
+    503: {"description": "Query timeout (MKG_QUERY_TIMEOUT): the query was stopped"},
 }
 
 SparqlDep = Annotated[SparqlRequest, Depends(read_sparql_request)]
@@ -121,17 +172,18 @@ GraphUris = Annotated[
     list[str] | None,
     Query(
         alias="default-graph-uri",
-        description="Accepted for SPARQL Protocol clients; the dataset is always the union of all documents.",
+        description="Graphs whose merge is the default graph (default: the union of all documents).",
     ),
 ]
 NamedGraphUris = Annotated[
     list[str] | None,
-    Query(alias="named-graph-uri", description="Accepted; every document graph is available with GRAPH."),
+    Query(alias="named-graph-uri", description="Graphs GRAPH may match (default: every document graph)."),
 ]
 
 
 @router.get("/sparql", summary="SPARQL query (GET)", response_class=Response, responses=RESPONSES)
 def sparql_get(
+    request: Request,
     sparql: SparqlDep,
     store: StoreDep,
     settings: SettingsDep,
@@ -141,7 +193,10 @@ def sparql_get(
 ) -> Response:
     """Run a read-only query over all documents (the default graph is their union; each document is a
     named graph). Results as SPARQL JSON by default; XML, CSV, TSV, Turtle, N-Triples, RDF/XML or JSON-LD
-    by Accept. A SELECT or CONSTRUCT without LIMIT gets `LIMIT MKG_MAX_ROWS`."""
+    by Accept. At most MKG_MAX_ROWS rows; stopped after MKG_QUERY_TIMEOUT seconds. A browser asking
+    for HTML without a query gets the query editor."""
+    if sparql.query is None and _wants_page(request):
+        return query_page()
     return _answer(sparql, store, settings)
 
 
@@ -158,7 +213,11 @@ def sparql_get(
                 "application/x-www-form-urlencoded": {
                     "schema": {
                         "type": "object",
-                        "properties": {"query": {"type": "string"}},
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        },
                         "required": ["query"],
                     }
                 },
@@ -173,6 +232,6 @@ def sparql_post(
     default_graph_uri: GraphUris = None,
     named_graph_uri: NamedGraphUris = None,
 ) -> Response:
-    """Same as GET, with the query in an `application/sparql-query` body or a `query=` form field.
-    Updates (`update=`, `application/sparql-update`) are refused: the endpoint is read-only."""
+    """Same as GET, with the query in an `application/sparql-query` body (dataset parameters in the URL)
+    or a form. Updates (`update=`, `application/sparql-update`) are refused: the endpoint is read-only."""
     return _answer(sparql, store, settings)

@@ -4,14 +4,16 @@
   "use strict";
 
   const LIMIT_CHOICES = [50, 150, 500, 1000, 5000];
-  // Above this many nodes the force layout (cose) takes seconds; concentric stays well under one.
-  const COSE_MAX_NODES = 300;
+  // Above this many nodes the force layout (cose) takes over a second; concentric stays fast (docs/explorer.md).
+  const COSE_MAX_NODES = 150;
   const FALLBACK_COLOUR = "#a0a0a0";
   const MAX_FIT_ZOOM = 1.3;
+  const LABELLED_HUBS = 100;
 
   const state = {
     config: null,
     focus: null, // entity id the view is centred on, or null for the best-connected overview
+    expanded: false, // true once a neighbourhood was added to the view
     selected: null,
     searchSeq: 0,
     viewSeq: 0,
@@ -127,6 +129,7 @@
       limit.append(el("option", { value: choice, selected: choice === config.default_view_nodes }, choice));
     }
     limit.addEventListener("change", () => loadView(state.focus));
+    $("isolated").addEventListener("change", () => loadView(state.focus));
     $("layout").addEventListener("change", () => runLayout());
   }
 
@@ -148,29 +151,49 @@
       maxZoom: 4,
       textureOnViewport: cyLarge,
       hideEdgesOnViewport: cyLarge,
-      style: [
-        {
-          selector: "node",
-          style: {
-            "background-color": (node) => colourOf(node.data("type")),
-            label: "data(label)",
-            "font-size": 10,
-            "text-valign": "bottom",
-            "text-margin-y": 3,
-            "text-wrap": "ellipsis",
-            "text-max-width": 120,
-            color: "#333",
-            "min-zoomed-font-size": 7,
-            width: (node) => 14 + Math.min(26, 3 * Math.sqrt(node.data("degree") || 0)),
-            height: (node) => 14 + Math.min(26, 3 * Math.sqrt(node.data("degree") || 0)),
-          },
+      style: canvasStyle(cyLarge),
+    });
+    cy.on("tap", "node", (event) => showProfile(event.target.id()));
+    cy.on("dbltap", "node", (event) => expand(event.target.id()));
+    cy.on("tap", "edge", (event) => showProfile(event.target.data("source")));
+  }
+
+  // Styles map data (no per-element functions), so thousands of nodes style quickly; large views draw
+  // straight edges without labels, the costliest part of a frame.
+  function canvasStyle(large) {
+    const types = (state.config && state.config.types) || [];
+    return [
+      {
+        selector: "node",
+        style: {
+          "background-color": FALLBACK_COLOUR,
+          // Large views label only their hubs (class "hub"): thousands of labels are unreadable and
+          // measuring them dominates the time to draw.
+          label: large ? "" : "data(label)",
+          "font-size": 10,
+          "text-valign": "bottom",
+          "text-margin-y": 3,
+          "text-wrap": "ellipsis",
+          "text-max-width": 120,
+          color: "#333",
+          "min-zoomed-font-size": 7,
+          width: "mapData(degree, 0, 60, 14, 40)",
+          height: "mapData(degree, 0, 60, 14, 40)",
         },
-        { selector: "node.focus", style: { "border-width": 3, "border-color": "#222" } },
-        { selector: "node:selected", style: { "border-width": 3, "border-color": "#d4a017" } },
-        {
-          selector: "edge",
-          style: {
-            width: (edge) => 1 + 2 * (edge.data("confidence") || 0),
+      },
+      ...types.map((type) => ({
+        selector: `node[type = ${JSON.stringify(type)}]`,
+        style: { "background-color": colourOf(type) },
+      })),
+      { selector: "node.hub, node.focus, node:selected", style: { label: "data(label)" } },
+      { selector: "node.focus", style: { "border-width": 3, "border-color": "#222" } },
+      { selector: "node:selected", style: { "border-width": 3, "border-color": "#d4a017" } },
+      {
+        selector: "edge",
+        style: large
+          ? { width: 1, "line-color": "#c8c8c8", "curve-style": "haystack", "haystack-radius": 0 }
+          : {
+            width: "mapData(confidence, 0, 1, 1, 3)",
             "line-color": "#b9b9b9",
             "target-arrow-color": "#b9b9b9",
             "target-arrow-shape": "triangle",
@@ -182,19 +205,22 @@
             "text-rotation": "autorotate",
             "min-zoomed-font-size": 9,
           },
-        },
-        { selector: "edge:selected", style: { "line-color": "#d4a017", "target-arrow-color": "#d4a017" } },
-      ],
-    });
-    cy.on("tap", "node", (event) => showProfile(event.target.id()));
-    cy.on("dbltap", "node", (event) => expand(event.target.id()));
-    cy.on("tap", "edge", (event) => showProfile(event.target.data("source")));
+      },
+      { selector: "edge:selected", style: { "line-color": "#d4a017", "target-arrow-color": "#d4a017" } },
+    ];
   }
 
   function chosenLayout(count) {
     const choice = $("layout").value;
     if (choice !== "auto") return choice;
+    // One entity's neighbourhood reads best as a star around it; anything else gets the force layout.
+    if (starView()) return "concentric";
     return count <= COSE_MAX_NODES ? "cose" : "concentric";
+  }
+
+  // True when the canvas shows just the focus and the entities one fact away from it.
+  function starView() {
+    return Boolean(state.focus) && !state.expanded && cy.getElementById(state.focus).nonempty();
   }
 
   function layoutOptions(name, eles) {
@@ -203,22 +229,24 @@
         name: "cose",
         animate: false,
         randomize: true,
-        nodeRepulsion: () => 8000,
-        idealEdgeLength: () => 70,
-        numIter: 1000,
+        nodeRepulsion: () => 12000,
+        idealEdgeLength: () => 90,
+        nodeDimensionsIncludeLabels: true,
+        numIter: 400,
         fit: true,
         padding: 30,
         eles,
       };
     }
+    const star = starView();
     return {
       name: "concentric",
       animate: false,
       fit: true,
       padding: 30,
-      minNodeSpacing: 8,
-      concentric: (node) => node.data("degree") || 0,
-      levelWidth: () => 2,
+      minNodeSpacing: star ? 60 : 8,
+      concentric: star ? (node) => (node.id() === state.focus ? 2 : 1) : (node) => node.data("degree") || 0,
+      levelWidth: star ? () => 1 : () => 2,
       eles,
     };
   }
@@ -258,6 +286,11 @@
     cy.add(fresh.map((node) => ({ group: "nodes", data: node.data })));
     const edges = elements.edges.filter((edge) => cy.getElementById(edge.data.id).empty());
     cy.add(edges.map((edge) => ({ group: "edges", data: edge.data })));
+    if (cyLarge) {
+      cy.nodes().removeClass("hub");
+      const ranked = cy.nodes().sort((a, b) => (b.data("degree") || 0) - (a.data("degree") || 0));
+      ranked.slice(0, LABELLED_HUBS).addClass("hub");
+    }
     cy.endBatch();
     cy.nodes().removeClass("focus");
     if (state.focus) cy.getElementById(state.focus).addClass("focus");
@@ -294,6 +327,7 @@
     const seq = ++state.viewSeq;
     const params = filterParams();
     params.set("limit", $("limit").value || String(state.config.default_view_nodes));
+    if ($("isolated").checked) params.set("isolated", "true");
     if (focus) {
       params.set("focus", focus);
       params.set("hops", "1");
@@ -307,7 +341,10 @@
       return null;
     }
     if (seq !== state.viewSeq) return null; // a newer request won
-    if (!merge) state.focus = focus || null;
+    if (!merge) {
+      state.focus = focus || null;
+      state.expanded = false;
+    }
     await render(view.elements, { merge });
     setStatus(describeView(view));
     if (state.selected) cy.getElementById(state.selected).select();
@@ -316,6 +353,7 @@
 
   function expand(id) {
     state.focus = id;
+    state.expanded = true;
     return loadView(id, { merge: true });
   }
 
@@ -332,17 +370,21 @@
       return;
     }
     status.textContent = "Searching…";
+    // /search ranks and forgives typos; /entities (a plain substring filter) is the fallback.
+    const route = state.config.search_route || "/entities";
     let found;
     try {
-      found = await getJSON(`/entities?${new URLSearchParams({ q, limit: "50" })}`);
+      found = await getJSON(`${route}?${new URLSearchParams({ q, limit: "50" })}`);
     } catch (error) {
       if (seq === state.searchSeq) status.textContent = `Search failed: ${error.message}`;
       return;
     }
     if (seq !== state.searchSeq) return;
-    status.textContent = found.length ? `${found.length}${found.length === 50 ? "+" : ""} found` : `Nothing named “${q}”.`;
+    const items = Array.isArray(found) ? found : found.items;
+    const total = Array.isArray(found) ? items.length : found.total;
+    status.textContent = items.length ? `${total} found` : `Nothing named “${q}”.`;
     refill(list,
-      ...found.map((entity) =>
+      ...items.map((entity) =>
         el("li", {},
           el("button", {
             type: "button",
@@ -353,6 +395,9 @@
           el("span", { class: "type-tag", style: `background:${colourOf(entity.type)}` }, entity.type),
           " ",
           el("strong", {}, entity.name),
+          entity.matched && entity.matched !== entity.name
+            ? el("span", { class: "aka" }, `${entity.field || "matched"}: ${entity.matched}`)
+            : null,
           entity.aliases && entity.aliases.length
             ? el("span", { class: "aka" }, `also: ${entity.aliases.join(", ")}`)
             : null))
@@ -514,6 +559,11 @@
     $("layout").value = layout || "auto";
     state.focus = null;
     const timings = await render(syntheticElements(n));
+    // One zoom step as the mouse wheel makes it, until it is on screen.
+    const zoomStarted = performance.now();
+    cy.zoom({ level: cy.zoom() * 1.25, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+    await nextFrame();
+    timings.zoomMs = performance.now() - zoomStarted;
     setStatus(`${timings.nodes} synthetic entities drawn in ${Math.round(timings.totalMs)} ms (${timings.layout})`);
     return timings;
   }
@@ -521,7 +571,6 @@
   // --------------------------------------------------------------------------------------------- start
 
   async function start() {
-    createCanvas(false);
     $("search-form").addEventListener("submit", (event) => {
       event.preventDefault();
       search($("search").value);
@@ -540,9 +589,9 @@
       setStatus(`Could not reach the server: ${error.message}`, true);
       return;
     }
+    createCanvas(false);
     buildFilters(state.config);
     updateExportLinks();
-    cy.style().update();
     await loadView(null);
     document.body.dataset.ready = "true";
   }

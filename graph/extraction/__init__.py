@@ -21,17 +21,52 @@ from graph.vocab import entity_iri
 EXTRACTOR_VERSION = "mkg-extract/0.1.0"
 
 
+# Texts longer than this are parsed in pieces cut at paragraph breaks (the parser's memory grows
+# with the text; spaCy refuses texts over `nlp.max_length`), then joined back into one Doc.
+CHUNK_CHARS = 100_000
+
+
 def extract(document: Document) -> Extraction:
     """Mentions, entities and facts of one document."""
-    return _extraction(build_nlp()(document.text), document)
+    return next(extract_all([document]))
 
 
 def extract_all(documents: Iterable[Document], *, n_process: int = 1) -> Iterator[Extraction]:
     """`extract` over many documents, parsing them in batches (and processes when n_process > 1)."""
     nlp = build_nlp()
-    pairs = ((document.text, document) for document in documents)
-    for doc, document in nlp.pipe(pairs, as_tuples=True, n_process=n_process):
-        yield _extraction(doc, document)
+
+    def pieces() -> Iterator[tuple[str, tuple[Document, int, int]]]:
+        for document in documents:
+            chunks = split_text(document.text, CHUNK_CHARS)
+            for index, chunk in enumerate(chunks):
+                yield chunk, (document, index, len(chunks))
+
+    parsed: list[Doc] = []
+    for doc, (document, index, count) in nlp.pipe(pieces(), as_tuples=True, n_process=n_process):
+        parsed.append(doc)
+        if index == count - 1:
+            whole = parsed[0] if count == 1 else Doc.from_docs(parsed, ensure_whitespace=False)
+            parsed = []
+            yield _extraction(whole, document)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Consecutive pieces of `text`, each at most `limit` characters, cut after blank lines when
+    possible (else after any whitespace); joined they give `text` back."""
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = window.rfind("\n\n")
+        if cut <= 0:
+            cut = max(window.rfind("\n"), window.rfind(" "))
+        end = start + (cut + 1 if cut > 0 else limit)
+        while end < len(text) and end - start < limit and text[end].isspace():
+            end += 1
+        pieces.append(text[start:end])
+        start = end
+    pieces.append(text[start:])
+    return pieces
 
 
 def _extraction(doc: Doc, document: Document) -> Extraction:
@@ -86,4 +121,4 @@ def to_gold_json(extraction: Extraction) -> dict[str, Any]:
     return {"entities": entities, "relations": relations}
 
 
-__all__ = ["EXTRACTOR_VERSION", "extract", "extract_all", "to_gold_json"]
+__all__ = ["EXTRACTOR_VERSION", "extract", "extract_all", "split_text", "to_gold_json"]

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Iterator
 
 from spacy.tokens import Doc, Span
 
-from graph.extraction.pipeline import REGIONS, STOP_LABEL, first_names, gazetteer_types, stoplist
+from graph.extraction.pipeline import REGIONS, STOP_LABEL, gazetteer_types, stoplist
 from graph.records import Document, EntityType, Mention
-from graph.resolution import author_name, speaker_tag
+from graph.resolution import author_name, first_names, speaker_tag
 
 # Labels of the stock model that name one of our types; the rest (GPE, LOC, DATE, ...) are dropped.
 NER_TYPES = {
@@ -28,7 +28,7 @@ PRIORITY = {"lead": 0, "front_matter": 0, "gazetteer": 1, "rule": 1, "ner": 2}
 LEADING_WORDS = {"the", "a", "an", "our", "my", "their", "his", "her", "its", "your", "this", "that"}
 # Greetings and calls that the model runs into the name after them: 'Meet Thomas Graf'.
 GREETINGS = {
-    "meet", "hi", "hello", "hey", "dear", "thanks", "thank", "welcome", "congratulations", "congrats",
+    "meet", "hi", "hello", "hey", "dear", "thanks", "thank", "you", "welcome", "congratulations", "congrats",
 }  # fmt: skip
 TRAILING = re.compile(r"(['’]s|['’])$")
 EVENT_WORDS = re.compile(r"con\b|summit|conference|days|fest|meetup|forum", re.IGNORECASE)
@@ -153,7 +153,7 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
         known = gazetteer_types().get(_one_line(text).casefold())
         if known is not None:  # a listed name the ruler missed: the list's type
             kind, source = known, "gazetteer"
-        elif kind is not EntityType.PERSON and _looks_like_a_persons_name(text):
+        elif kind is not EntityType.PERSON and looks_like_a_persons_name(text, lower_words):
             kind = EntityType.PERSON  # 'Linus Torvalds' read as an organisation
         elif not _plausible(text, kind, lower_words):
             return None
@@ -212,12 +212,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _looks_like_a_persons_name(text: str) -> bool:
+def looks_like_a_persons_name(text: str, lower_words: frozenset[str]) -> bool:
     """Two or three capitalised words opening with a known given name, none of them a word of
-    organisation or product names ('Linus Torvalds', not 'Grace Hopper Institute')."""
+    organisation or product names nor used in lower case in the text ('Linus Torvalds', not
+    'Grace Hopper Institute' or 'General Availability')."""
     words = _one_line(text).split()
     return (
         2 <= len(words) <= 3
+        and not any(w.lower() in lower_words for w in words)
         and words[0] in first_names()
         and all(re.fullmatch(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’\-]+", w) for w in words)
         and not any(w.lower() in NOT_PERSON_WORDS or w.lower() in ORGANIZATION_WORDS for w in words)

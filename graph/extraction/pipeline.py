@@ -21,6 +21,7 @@ from spacy.symbols import ORTH
 from spacy.tokens import Doc
 
 from graph.records import EntityType
+from graph.resolution import regions
 
 GAZETTEER_DIR = Path(__file__).resolve().parent / "gazetteers"
 STOP_LABEL = "STOP"
@@ -31,11 +32,7 @@ HAND_WRITTEN = ("projects.tsv", "organizations.tsv", "technologies.tsv", "confer
 GENERATED = ("cncf.tsv",)
 
 # Editions of a conference series: "KubeCon EU 2022", "KubeCon North America 2023", "KCS CN 2023".
-REGIONS = (
-    "EU", "Europe", "NA", "North America", "China", "CN", "India", "Japan", "Asia", "APAC",
-    "Latin America", "Hong Kong", "Shanghai", "Paris", "London", "Amsterdam", "Valencia", "Detroit",
-    "Chicago", "Salt Lake City", "Seattle", "Barcelona", "Copenhagen", "Atlanta", "Berlin",
-)  # fmt: skip
+REGIONS = regions()
 SOFT_BREAK = re.compile(r"(?<=\S)[ \t]*\n[ \t]*(?=\S)")
 YEAR = {"TEXT": {"REGEX": r"^(19|20)\d\d$"}}
 # Text wraps inside names ("Technical\nOversight Committee"): a line break is a token of its own.
@@ -103,13 +100,6 @@ def gazetteer_types() -> dict[str, EntityType]:
     for entry in gazetteer():
         types.setdefault(entry.name.casefold(), entry.type)
     return types
-
-
-@functools.cache
-def first_names() -> frozenset[str]:
-    """Given names of many languages (Latin script), as written: 'Linus', 'Oluchi'."""
-    lines = (GAZETTEER_DIR / "first_names.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @functools.cache
@@ -234,6 +224,12 @@ class SoftBreakTokenizer:
 
     def __init__(self, tokenizer: Callable[[str], Doc]) -> None:
         self.tokenizer = tokenizer
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else (special cases, serialisation, pipe) is the wrapped tokenizer's.
+        if name == "tokenizer":
+            raise AttributeError(name)
+        return getattr(self.tokenizer, name)
 
     def __call__(self, text: str) -> Doc:
         return self.tokenizer(SOFT_BREAK.sub(lambda m: " " * len(m.group()), text))

@@ -29,6 +29,7 @@ from graph.records import (
     Fact,
     Predicate,
     Resolution,
+    Turn,
     fits_signature,
 )
 from graph.timeexpr import time_near
@@ -274,7 +275,6 @@ RULES: tuple[Rule, ...] = (
         0.85,
         patient="either",
         preps=frozenset({"of", "for", "on", "in"}),
-        topic_fallback=True,
         noun=True,
     ),
     Rule(
@@ -554,7 +554,13 @@ RULES: tuple[Rule, ...] = (
         window=4,
         noun=True,
     ),
-    Rule("mentored", ((_lemmas("mentor", "guide", "coach", "email", "know"),),), (P.KNOWS,), 0.7, window=3),
+    Rule(
+        "mentored",
+        ((_lemmas("mentor", "guide", "coach", "email", "know", "meet"),),),
+        (P.KNOWS,),
+        0.7,
+        window=3,
+    ),
     Rule(
         "mentored_by",
         ((_lemmas("mentor", "guide", "coach", "introduce", "help"), {"LOWER": "by"}),),
@@ -658,28 +664,32 @@ class _Context:
             for m, key in zip(resolution.mentions, resolution.mention_keys, strict=False)
             if key is not None and key in self.entities and self.entities[key].type == PERSON
         )
+        self.person_starts = [start for start, _ in self.person_mentions]
+        self.turns = sorted(resolution.turns, key=lambda t: (t.start, t.end))
+        self.turn_starts = [t.start for t in self.turns]
+
+    def turn_at(self, char: int) -> Turn | None:
+        index = bisect.bisect_right(self.turn_starts, char) - 1
+        # turns do not nest; a turn that ended before `char` may hide none after it
+        return self.turns[index] if index >= 0 and char < self.turns[index].end else None
 
     def speaker_at(self, char: int) -> str | None:
-        for turn in self.resolution.turns:
-            if turn.start <= char < turn.end:
-                return turn.speaker
-        return self.resolution.narrator
+        turn = self.turn_at(char)
+        return turn.speaker if turn is not None else self.resolution.narrator
 
     def in_quotation(self, char: int) -> bool:
         index = bisect.bisect_right(self.quotation_starts, char) - 1
         return index >= 0 and char < self.quotations[index][1]
 
     def in_question(self, char: int) -> bool:
-        return any(t.start <= char < t.end and t.is_question for t in self.resolution.turns)
+        turn = self.turn_at(char)
+        return turn is not None and turn.is_question
 
     def last_person_before(self, char: int, limit: int = 1500) -> str | None:
-        best: str | None = None
-        for start, key in self.person_mentions:
-            if start >= char:
-                break
-            if char - start <= limit:
-                best = key
-        return best
+        index = bisect.bisect_left(self.person_starts, char) - 1
+        if index < 0 or char - self.person_starts[index] > limit:
+            return None
+        return self.person_mentions[index][1]
 
     def named_subject_before(self, token: Token) -> bool:
         """A name that is not a person's is the subject earlier in the sentence ("Divine ... his")."""
@@ -945,8 +955,8 @@ def _clause_agent(
             return None
         if token.dep_ == "appos":
             party = _party_in(segment, token.head)
-            if party is not None and _fits(party, kinds):
-                return [party]
+            if party is not None:  # "Buoyant, the creator of Linkerd": the apposition names it
+                return [party] if _fits(party, kinds) else []
         subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]
         if subjects and not segment.start <= subjects[0].i < segment.end:
             return None  # the parser joined two blocks; the syntax across them says nothing
@@ -962,7 +972,14 @@ def _clause_agent(
         if token.dep_ == "acl" and token.tag_ in ("VBG", "VBN"):
             # "anyone running Kubernetes": the noun the clause hangs on does it
             party = _party_in(segment, token.head)
-            return [party] if party is not None and _fits(party, kinds) else []
+            if party is not None:
+                return [party] if _fits(party, kinds) else []
+            if token.head.dep_ not in ("attr", "appos", "oprd"):
+                return []
+            # "Shiming is an engineer working on X": the noun is said of the clause subject
+            token = token.head
+            noun = True
+            continue
         if _climbs(token, noun):
             token = token.head
             continue
@@ -979,6 +996,15 @@ def _nearest_left(
                 return None  # a speaker label ("Fyka: Given your experience..."), not a participant
             return party
     return None
+
+
+def _apposed_to_other(segment: Segment, doc: Doc, start: int, kinds: frozenset[EntityType]) -> bool:
+    """The role noun is set beside an entity of another type ("Buoyant, the creator of Linkerd")."""
+    before = next((p for p in reversed(segment.parties) if p.end <= start), None)
+    if before is None or _fits(before, kinds):
+        return False
+    gap = [doc[i] for i in range(before.end, start) if not doc[i].is_space]
+    return bool(gap) and gap[0].text == "," and all(t.pos_ in ("DET", "ADJ", "PUNCT") for t in gap)
 
 
 def _agents(
@@ -999,8 +1025,10 @@ def _agents(
             gap = [doc[i].lower_ for i in range(end, nxt.start) if not doc[i].is_space]
             if gap and all(w in (":", "-", "--", "---", "—", "–") for w in gap):
                 return _list_around(segment, doc, nxt, kinds, +1)
+    if rule.noun and syntactic is None and _apposed_to_other(segment, doc, start, kinds):
+        return []
     if (syntactic is None and rule.nearest_fallback) or rule.default_agent_is_speaker:
-        party = _nearest_left(segment, start, kinds, limit=8 if rule.noun else 20, doc=doc)
+        party = _nearest_left(segment, start, kinds, limit=12 if rule.noun else 20, doc=doc)
         if party is not None:
             return _coordinated(segment, doc, party, kinds)
     return []
@@ -1054,7 +1082,13 @@ def _is_compound_modifier(doc: Doc, segment: Segment, party: Party) -> bool:
     if after + 1 < segment.end and doc[after].text == "-" and doc[after + 1].lower_ in _MODIFIER_SUFFIXES:
         return True
     root = doc[party.start : party.end].root
-    return root.dep_ in ("compound", "amod", "nmod") and root.head.i >= party.end and root.head.pos_ == "NOUN"
+    head = root.head
+    return (
+        root.dep_ in ("compound", "amod", "nmod")
+        and head.i >= party.end
+        and head.pos_ in ("NOUN", "PROPN")
+        and head.i not in segment.by_token  # "Kubernetes Conformance", but not "Cilium Helm" (two names)
+    )
 
 
 def _modifies_scope_noun(doc: Doc, segment: Segment, party: Party) -> bool:
@@ -1089,7 +1123,9 @@ def _patients_right(
             break
         if rule.preps is not None:
             ok = _gap_has_prep(doc, end, party.start, rule.preps) and (
-                not rule.strict_gap or _gap_is_strict(doc, end, party.start, rule.preps)
+                not rule.strict_gap
+                or _gap_is_strict(doc, end, party.start, rule.preps)
+                or _prep_attaches_to(doc, end, party.start, rule.preps, doc[end - 1])
             )
         else:  # a direct object, and not the possessor of one ("start Cilium's installation")
             ok = _gap_is_modifiers(doc, end, party.start) and not (
@@ -1107,7 +1143,9 @@ def _patients_right(
 def _examples_after(segment: Segment, doc: Doc, last: Party, kinds: frozenset[EntityType]) -> list[Party]:
     """Parties listed after "including"/"like" shortly after the patient."""
     for i in range(last.end, min(last.end + 10, segment.end)):
-        if doc[i].lower_ in _EXAMPLE_MARKERS or (doc[i].lower_ == "such" and doc[i + 1].lower_ == "as"):
+        if doc[i].lower_ in _EXAMPLE_MARKERS or (
+            doc[i].lower_ == "such" and i + 1 < len(doc) and doc[i + 1].lower_ == "as"
+        ):
             found: list[Party] = []
             for party in segment.parties:
                 if party.start > i and party.start - i <= 12 and _fits(party, kinds):
@@ -1177,6 +1215,13 @@ def _gap_is_strict(doc: Doc, start: int, end: int, preps: frozenset[str]) -> boo
     )
 
 
+def _prep_attaches_to(doc: Doc, start: int, end: int, preps: frozenset[str], trigger: Token) -> bool:
+    """The last listed preposition before the patient hangs on the trigger itself ("working on
+    Kubernetes for DaoCloud"), not on a noun in between ("work on support for X in AWS")."""
+    last = next((doc[i] for i in range(end - 1, start - 1, -1) if doc[i].lower_ in preps), None)
+    return last is not None and last.head == trigger
+
+
 def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: int) -> Iterable[_Found]:
     doc = ctx.doc
     trigger = doc[start:end].root
@@ -1186,7 +1231,7 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
         return
     if rule.default_agent_is_speaker and ctx.in_question(doc[start].idx):
         return  # an interviewer thanking a guest is courtesy, not acquaintance
-    if trigger.dep_ in ("amod", "compound") and trigger.head.i >= end:
+    if trigger.dep_ in ("amod", "compound") and end <= trigger.head.i < segment.end:
         return  # "working groups", "Developer Experience engineer": it modifies the word after it
     if trigger.lemma_ == "work" and any(c.dep_ in ("det", "poss") for c in trigger.children):
         return  # "the work Han is doing with WG Reliability": a noun, not someone working

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,6 +17,15 @@ class SelectResult:
 
     variables: tuple[str, ...]
     rows: tuple[dict[str, Term], ...]
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A serialized query result; `truncated` when the row cap cut it short."""
+
+    body: bytes
+    media_type: str
+    truncated: bool = False
 
 
 class Store(Protocol):
@@ -37,11 +47,56 @@ class Store(Protocol):
     def documents(self) -> list[str]:
         """IRIs of all named graphs, sorted."""
 
-    def select(self, sparql: str) -> SelectResult:
-        """Run a SELECT (or ASK, as one row {"boolean": ...}) over the union default graph."""
+    def select(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> SelectResult:
+        """Run a SELECT (or ASK, as one row {"boolean": ...}) over the union default graph.
 
-    def query_raw(self, sparql: str, accept: str) -> tuple[bytes, str]:
+        `default_graphs` / `named_graphs` set the dataset as the SPARQL Protocol's `default-graph-uri` /
+        `named-graph-uri` do: when either is given, the other defaults to no graphs.
+        """
+
+    def query_raw(
+        self,
+        sparql: str,
+        accept: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> tuple[bytes, str]:
         """Run any query form; return the serialized result and its media type."""
+
+    def answer(
+        self,
+        sparql: str,
+        accept: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryAnswer:
+        """Run any query form, keeping at most `max_rows` rows (or triples) of its result.
+
+        `timeout` bounds the wait where the backend can enforce it (the remote one); the embedded store
+        cannot stop a running query, so the public endpoint runs it in a killable worker process.
+        """
+
+    def put_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
+        """Replace a named graph with RDF in `media_type`; True when the graph did not exist before."""
+
+    def post_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
+        """Add RDF in `media_type` to a named graph; True when the graph did not exist before."""
+
+    def get_graph(self, graph_iri: str | None, media_type: str) -> bytes:
+        """A named graph (None: the default graph, the union) serialized as `media_type`.
+
+        Raises NotFound when the named graph does not exist.
+        """
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update."""

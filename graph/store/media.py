@@ -3,12 +3,17 @@ that replace a document graph while keeping the default graph the merge of all o
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from enum import StrEnum
+from itertools import islice
+from typing import Any
 
 import pyoxigraph
 
-from graph.errors import InvalidParameter, NotAcceptable
+from graph.errors import InvalidParameter, NotAcceptable, UnsupportedMediaType
+from graph.store.base import QueryAnswer
 
 
 class QueryForm(StrEnum):
@@ -167,3 +172,134 @@ def checked_iri(iri: str) -> str:
         return pyoxigraph.NamedNode(iri).value
     except ValueError as error:
         raise InvalidParameter(f"{iri!r} is not a valid graph IRI: {error}") from error
+
+
+# ---- row caps, datasets and graph uploads (shared by the backends) -------------------------------
+
+# RDF a graph may be uploaded as (Graph Store Protocol); quads formats lose their graph names.
+UPLOAD_MEDIA_TYPES: dict[str, pyoxigraph.RdfFormat] = {
+    "text/turtle": pyoxigraph.RdfFormat.TURTLE,
+    "application/x-turtle": pyoxigraph.RdfFormat.TURTLE,
+    "application/n-triples": pyoxigraph.RdfFormat.N_TRIPLES,
+    "text/plain": pyoxigraph.RdfFormat.N_TRIPLES,
+    "application/n-quads": pyoxigraph.RdfFormat.N_QUADS,
+    "application/trig": pyoxigraph.RdfFormat.TRIG,
+    "application/rdf+xml": pyoxigraph.RdfFormat.RDF_XML,
+}
+# Marker added at the top level of a cut SPARQL JSON result; readers of SPARQL JSON ignore it.
+TRUNCATED_FIELD = "truncated"
+
+
+def dataset_arguments(
+    default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None
+) -> dict[str, Any]:
+    """pyoxigraph `Store.query` keywords for a protocol dataset (none given: the store's own)."""
+    if default_graphs is None and named_graphs is None:
+        return {}
+    return {
+        "default_graph": [pyoxigraph.NamedNode(checked_iri(iri)) for iri in default_graphs or ()],
+        "named_graphs": [pyoxigraph.NamedNode(checked_iri(iri)) for iri in named_graphs or ()],
+    }
+
+
+def upload_as_ntriples(data: bytes, media_type: str, base_iri: str) -> str:
+    """Uploaded RDF as canonical N-Triples (relative IRIs resolved against `base_iri`).
+
+    Raises UnsupportedMediaType for a format not in UPLOAD_MEDIA_TYPES, InvalidParameter when the data
+    does not parse.
+    """
+    media = media_type.split(";")[0].strip().lower()
+    fmt = UPLOAD_MEDIA_TYPES.get(media)
+    if fmt is None:
+        raise UnsupportedMediaType(
+            f"Content-Type {media or '(none)'} is not an RDF format this store reads; send one of: "
+            f"{', '.join(UPLOAD_MEDIA_TYPES)}."
+        )
+    try:
+        parsed = list(pyoxigraph.parse(data, format=fmt, base_iri=base_iri))
+    except (SyntaxError, ValueError) as error:
+        raise InvalidParameter(f"The {media} data does not parse: {error}") from error
+    triples = [item.triple if isinstance(item, pyoxigraph.Quad) else item for item in parsed]
+    text = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return text.decode("utf-8") if text else ""
+
+
+def put_graph_update(graph_iri: str, ntriples: str) -> str:
+    """One update replacing a named graph (it exists afterwards, even when empty)."""
+    iri = checked_iri(graph_iri)
+    return f"{replace_graph_update(iri, ntriples)} ;\nCREATE SILENT GRAPH <{iri}>"
+
+
+def post_graph_update(graph_iri: str, ntriples: str) -> str:
+    """One update adding triples to a named graph and to the default graph (the merge)."""
+    iri = checked_iri(graph_iri)
+    operations = [f"CREATE SILENT GRAPH <{iri}>"]
+    if ntriples.strip():
+        operations.append(f"INSERT DATA {{\n{ntriples}GRAPH <{iri}> {{\n{ntriples}}} }}")
+    return " ;\n".join(operations)
+
+
+def graph_construct(graph_iri: str | None) -> str:
+    """A CONSTRUCT of every triple of a named graph, or of the default graph when None."""
+    if graph_iri is None:
+        return "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{checked_iri(graph_iri)}> {{ ?s ?p ?o }} }}"
+
+
+def _term_json(term: Any) -> dict[str, Any]:
+    if isinstance(term, pyoxigraph.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, pyoxigraph.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, pyoxigraph.Literal):
+        data: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            data["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            data["datatype"] = term.datatype.value
+        return data
+    return {
+        "type": "triple",
+        "value": {
+            "subject": _term_json(term.subject),
+            "predicate": _term_json(term.predicate),
+            "object": _term_json(term.object),
+        },
+    }
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def limited_answer(result: Any, media_type: str, max_rows: int | None) -> QueryAnswer:
+    """Serialize a pyoxigraph query result as `media_type`, keeping at most `max_rows` rows or triples.
+
+    Only `max_rows + 1` items are read from the lazy result, so the cap also bounds the work.
+    """
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        data = result.serialize(format=RESULTS_MEDIA_TYPES[media_type])
+        return QueryAnswer(data or b"", media_type)
+    if isinstance(result, pyoxigraph.QueryTriples):
+        triples = list(islice(result, max_rows + 1)) if max_rows is not None else list(result)
+        truncated = max_rows is not None and len(triples) > max_rows
+        if truncated:
+            del triples[max_rows:]
+        data = pyoxigraph.serialize(triples, format=GRAPH_MEDIA_TYPES[media_type])
+        return QueryAnswer(data or b"", media_type, truncated)
+    variables = [variable.value for variable in result.variables]
+    rows = islice(result, max_rows + 1) if max_rows is not None else result
+    bindings = [
+        {name: _term_json(solution[name]) for name in variables if solution[name] is not None}
+        for solution in rows
+    ]
+    truncated = max_rows is not None and len(bindings) > max_rows
+    if truncated:
+        del bindings[max_rows:]
+    payload: dict[str, Any] = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    if media_type == "application/sparql-results+json":
+        if truncated:
+            payload[TRUNCATED_FIELD] = True
+        return QueryAnswer(json.dumps(payload, ensure_ascii=False).encode("utf-8"), media_type, truncated)
+    solutions = pyoxigraph.parse_query_results(json.dumps(payload), pyoxigraph.QueryResultsFormat.JSON)
+    data = solutions.serialize(format=RESULTS_MEDIA_TYPES[media_type])
+    return QueryAnswer(data or b"", media_type, truncated)

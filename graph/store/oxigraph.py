@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph
 from rdflib import XSD
 
-from graph.errors import InvalidQuery, StoreUnavailable
-from graph.store.base import SelectResult, Term
+from graph.errors import InvalidQuery, NotFound, StoreUnavailable
+from graph.store.base import QueryAnswer, SelectResult, Term
 from graph.store.media import (
     GRAPH_MEDIA_TYPES,
     NAMED_QUAD_COUNT,
@@ -18,11 +22,35 @@ from graph.store.media import (
     RESULTS_MEDIA_TYPES,
     checked_iri,
     checked_ntriples,
+    dataset_arguments,
     drop_graph_update,
+    graph_construct,
+    limited_answer,
     negotiate,
+    post_graph_update,
+    put_graph_update,
     replace_graph_update,
+    upload_as_ntriples,
     with_union_rebuilt,
 )
+
+# Snapshots kept for query workers: the newest and a few before it, which queries still running
+# may be reading.
+_SNAPSHOTS_KEPT = 3
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """A read-only copy of a store at one moment, which another process can open.
+
+    `path` is an Oxigraph directory (`pyoxigraph.Store.read_only`) for an on-disk store; `nquads` the
+    whole dataset for an in-memory one. `key` changes whenever the store has been written since.
+    """
+
+    key: str
+    path: str | None = None
+    nquads: bytes | None = None
+
 
 _XSD_BOOLEAN = str(XSD.boolean)
 
@@ -42,6 +70,9 @@ class OxigraphStore:
         # count stays right until the next write, which bumps the generation.
         self._count: tuple[int, int] | None = None  # (generation, count)
         self._generation = 0
+        self._snapshot: StoreSnapshot | None = None
+        self._snapshot_lock = threading.Lock()
+        self._snapshot_serial = 0
         if self.path is None:
             self._store = pyoxigraph.Store()
             return
@@ -83,9 +114,15 @@ class OxigraphStore:
             graph.value for graph in self._live.named_graphs() if isinstance(graph, pyoxigraph.NamedNode)
         )
 
-    def select(self, sparql: str) -> SelectResult:
+    def select(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> SelectResult:
         """Run a SELECT (or ASK, as one row {"boolean": ...}) over the union default graph."""
-        result = self._query(sparql)
+        result = self._query(sparql, default_graphs, named_graphs)
         try:
             if isinstance(result, pyoxigraph.QueryBoolean):
                 return select_result_from_json({"boolean": bool(result)})
@@ -96,9 +133,16 @@ class OxigraphStore:
             del result  # see _query
         raise InvalidQuery("select() runs SELECT and ASK queries; use query_raw for CONSTRUCT or DESCRIBE.")
 
-    def query_raw(self, sparql: str, accept: str) -> tuple[bytes, str]:
+    def query_raw(
+        self,
+        sparql: str,
+        accept: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> tuple[bytes, str]:
         """Run any query form; return the serialized result and its media type."""
-        result = self._query(sparql)
+        result = self._query(sparql, default_graphs, named_graphs)
         try:
             if isinstance(result, pyoxigraph.QueryTriples):
                 media_type = negotiate(accept, graph_result=True)
@@ -109,6 +153,86 @@ class OxigraphStore:
         finally:
             del result  # see _query
         return (data or b""), media_type
+
+    def answer(
+        self,
+        sparql: str,
+        accept: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryAnswer:
+        """Run any query form, keeping at most `max_rows` rows (or triples).
+
+        `timeout` is not enforced here: Oxigraph cannot stop a running query (see graph.store.workers).
+        """
+        result = self._query(sparql, default_graphs, named_graphs)
+        try:
+            media_type = negotiate(accept, graph_result=isinstance(result, pyoxigraph.QueryTriples))
+            return limited_answer(result, media_type, max_rows)
+        except SyntaxError as error:
+            raise InvalidQuery(f"The SPARQL query failed: {error}") from error
+        finally:
+            del result  # see _query
+
+    def put_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
+        """Replace a named graph with RDF in `media_type`; True when the graph did not exist before."""
+        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
+        created = not self.has_document(graph_iri)
+        self._run_update(put_graph_update(graph_iri, ntriples))
+        return created
+
+    def post_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
+        """Add RDF in `media_type` to a named graph; True when the graph did not exist before."""
+        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
+        created = not self.has_document(graph_iri)
+        self._run_update(post_graph_update(graph_iri, ntriples))
+        return created
+
+    def get_graph(self, graph_iri: str | None, media_type: str) -> bytes:
+        """A named graph (None: the default graph, the union) serialized as `media_type`."""
+        if graph_iri is not None and not self.has_document(graph_iri):
+            raise NotFound(f"There is no graph <{graph_iri}> in the store.")
+        body, _ = self.query_raw(graph_construct(graph_iri), media_type)
+        return body
+
+    def snapshot(self) -> StoreSnapshot:
+        """A read-only copy of the store as it is now, for query workers in other processes.
+
+        On disk it is an Oxigraph backup (hard links, cheap) beside the store directory, remade only
+        after a write; older ones are removed.
+        """
+        with self._snapshot_lock:
+            # Read before copying: a write that lands during the copy makes the next call copy again.
+            generation = self._generation
+            current = self._snapshot
+            if current is not None and current.key.endswith(f"/{generation}"):
+                return current
+            self._snapshot_serial += 1
+            key = f"{id(self)}/{self._snapshot_serial}/{generation}"
+            if self.path is None:
+                data = self._live.dump(format=pyoxigraph.RdfFormat.N_QUADS)
+                snapshot = StoreSnapshot(key=key, nquads=data or b"")
+            else:
+                root = self._snapshot_root()
+                target = root / f"{self._snapshot_serial:08d}"
+                shutil.rmtree(target, ignore_errors=True)
+                root.mkdir(parents=True, exist_ok=True)
+                try:
+                    self._live.backup(str(target))
+                except OSError as error:
+                    raise StoreUnavailable(f"The store could not be copied for querying: {error}") from error
+                snapshot = StoreSnapshot(key=key, path=str(target))
+                for old in sorted(root.iterdir())[:-_SNAPSHOTS_KEPT]:
+                    shutil.rmtree(old, ignore_errors=True)
+            self._snapshot = snapshot
+            return snapshot
+
+    def _snapshot_root(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".snapshots")
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update on the document graphs, then recompute the default graph.
@@ -140,8 +264,15 @@ class OxigraphStore:
             self._store.flush()
         # Dropping the last reference releases the RocksDB lock.
         self._store = None
+        if self.path is not None:
+            shutil.rmtree(self._snapshot_root(), ignore_errors=True)
 
-    def _query(self, sparql: str) -> Any:
+    def _query(
+        self,
+        sparql: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> Any:
         """The lazy pyoxigraph result of a query.
 
         Results may only be freed on the thread that made them: callers delete their reference before
@@ -149,7 +280,7 @@ class OxigraphStore:
         queries on a worker pool).
         """
         try:
-            return self._live.query(sparql)
+            return self._live.query(sparql, **dataset_arguments(default_graphs, named_graphs))
         except SyntaxError as error:
             raise InvalidQuery(f"The SPARQL query does not parse: {error}") from error
         except OSError as error:

@@ -8,27 +8,37 @@ graphs, so the server must run without `--union-default-graph`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
+import pyoxigraph
 
-from graph.errors import InvalidQuery, NotAcceptable, QueryTimeout, StoreUnavailable
-from graph.store.base import SelectResult
+from graph.errors import InvalidQuery, NotAcceptable, NotFound, QueryTimeout, StoreUnavailable
+from graph.store.base import QueryAnswer, SelectResult
 from graph.store.media import (
+    GRAPH_MEDIA_TYPES,
     NAMED_QUAD_COUNT,
     REBUILD_UNION,
     checked_iri,
     checked_ntriples,
     drop_graph_update,
+    graph_construct,
+    limited_answer,
     negotiate,
+    post_graph_update,
+    put_graph_update,
     query_form,
     replace_graph_update,
+    upload_as_ntriples,
     with_union_rebuilt,
 )
 from graph.store.oxigraph import select_result_from_json
 
 DEFAULT_TIMEOUT_S = 60.0
 _RESULTS_JSON = "application/sparql-results+json"
+# Named as the default graph when a dataset has named graphs only (no graph of the store has it).
+_EMPTY_GRAPH = "urn:x-mkg:empty-default-graph"
 
 
 class RemoteSparqlStore:
@@ -78,23 +88,89 @@ class RemoteSparqlStore:
         result = select_result_from_json(payload)
         return sorted(row["g"]["value"] for row in result.rows if row.get("g", {}).get("type") == "uri")
 
-    def select(self, sparql: str) -> SelectResult:
+    def select(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> SelectResult:
         """Run a SELECT (or ASK, as one row {"boolean": ...}) over the union default graph."""
         form = query_form(sparql)
         if form is not None and form.gives_graph:
             raise InvalidQuery(
                 "select() runs SELECT and ASK queries; use query_raw for CONSTRUCT or DESCRIBE."
             )
-        return select_result_from_json(self._json_query(sparql))
+        return select_result_from_json(self._json_query(sparql, default_graphs, named_graphs))
 
-    def query_raw(self, sparql: str, accept: str) -> tuple[bytes, str]:
+    def query_raw(
+        self,
+        sparql: str,
+        accept: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> tuple[bytes, str]:
         """Run any query form; return the serialized result and its media type."""
         form = query_form(sparql)
         # Without a recognisable form the query cannot parse; the server says where it fails.
         media_type = negotiate(accept, graph_result=form.gives_graph) if form else "*/*"
-        response = self._post_query(sparql, media_type)
+        response = self._post_query(sparql, media_type, default_graphs, named_graphs)
         served = response.headers.get("content-type", media_type).split(";")[0].strip()
         return response.content, served
+
+    def answer(
+        self,
+        sparql: str,
+        accept: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        max_rows: int | None = None,
+        timeout: float | None = None,
+    ) -> QueryAnswer:
+        """Run any query form, keeping at most `max_rows` rows (or triples).
+
+        `timeout` bounds the HTTP exchange (connect, each read); the server's own timeout, if it has
+        one, bounds its work.
+        """
+        form = query_form(sparql)
+        graph_result = form is not None and form.gives_graph
+        media_type = negotiate(accept, graph_result=graph_result)
+        # Fetched in a format pyoxigraph reads back, then cut and re-serialized as asked.
+        wire = "application/n-triples" if graph_result else _RESULTS_JSON
+        response = self._post_query(sparql, wire, default_graphs, named_graphs, timeout=timeout)
+        try:
+            if graph_result:
+                triples = pyoxigraph.parse(response.content, format=pyoxigraph.RdfFormat.N_TRIPLES)
+                return _triples_answer(list(triples), media_type, max_rows)
+            result = pyoxigraph.parse_query_results(response.content, pyoxigraph.QueryResultsFormat.JSON)
+            return limited_answer(result, media_type, max_rows)
+        except SyntaxError as error:
+            raise StoreUnavailable(
+                f"The SPARQL server at {self.base_url} sent a result that does not parse: {error}"
+            ) from error
+
+    def put_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
+        """Replace a named graph with RDF in `media_type`; True when the graph did not exist before."""
+        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
+        created = not self.has_document(graph_iri)
+        self._update(put_graph_update(graph_iri, ntriples))
+        return created
+
+    def post_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
+        """Add RDF in `media_type` to a named graph; True when the graph did not exist before."""
+        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
+        created = not self.has_document(graph_iri)
+        self._update(post_graph_update(graph_iri, ntriples))
+        return created
+
+    def get_graph(self, graph_iri: str | None, media_type: str) -> bytes:
+        """A named graph (None: the default graph, the union) serialized as `media_type`."""
+        if graph_iri is not None and not self.has_document(graph_iri):
+            raise NotFound(f"There is no graph <{graph_iri}> in the store.")
+        body, _ = self.query_raw(graph_construct(graph_iri), media_type)
+        return body
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update on the document graphs, then recompute the default graph.
@@ -120,8 +196,13 @@ class RemoteSparqlStore:
             self._client.close()
             self._client = None
 
-    def _json_query(self, sparql: str) -> dict[str, Any]:
-        response = self._post_query(sparql, _RESULTS_JSON)
+    def _json_query(
+        self,
+        sparql: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        response = self._post_query(sparql, _RESULTS_JSON, default_graphs, named_graphs)
         try:
             payload: dict[str, Any] = json.loads(response.content)
         except ValueError as error:
@@ -130,12 +211,28 @@ class RemoteSparqlStore:
             ) from error
         return payload
 
-    def _post_query(self, sparql: str, accept: str) -> httpx.Response:
+    def _post_query(
+        self,
+        sparql: str,
+        accept: str,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        params: list[tuple[str, str]] = []
+        if default_graphs is not None or named_graphs is not None:
+            # The protocol has no way to say "no default graph"; an unused IRI names an empty one.
+            defaults = list(default_graphs or ()) or [_EMPTY_GRAPH]
+            params += [("default-graph-uri", checked_iri(iri)) for iri in defaults]
+            params += [("named-graph-uri", checked_iri(iri)) for iri in named_graphs or ()]
         return self._send(
             "/query",
             content=sparql.encode("utf-8"),
             headers={"Content-Type": "application/sparql-query", "Accept": accept},
             what="query",
+            params=params,
+            timeout=timeout,
         )
 
     def _update(self, sparql: str) -> None:
@@ -146,10 +243,23 @@ class RemoteSparqlStore:
             what="update",
         )
 
-    def _send(self, endpoint: str, *, content: bytes, headers: dict[str, str], what: str) -> httpx.Response:
+    def _send(
+        self,
+        endpoint: str,
+        *,
+        content: bytes,
+        headers: dict[str, str],
+        what: str,
+        params: list[tuple[str, str]] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
         url = self.base_url + endpoint
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        if params:
+            pairs: list[tuple[str, str | int | float | bool | None]] = list(params)
+            extra["params"] = httpx.QueryParams(pairs)
         try:
-            response = self._http.post(url, content=content, headers=headers)
+            response = self._http.post(url, content=content, headers=headers, **extra)
         except httpx.TimeoutException as error:
             raise QueryTimeout(
                 f"The SPARQL server at {self.base_url} did not answer the {what} in time; "
@@ -171,3 +281,11 @@ class RemoteSparqlStore:
             f"The SPARQL server at {self.base_url} failed on the {what} "
             f"(HTTP {response.status_code}): {message}"
         )
+
+
+def _triples_answer(triples: list[Any], media_type: str, max_rows: int | None) -> QueryAnswer:
+    truncated = max_rows is not None and len(triples) > max_rows
+    if truncated and max_rows is not None:
+        del triples[max_rows:]
+    data = pyoxigraph.serialize(triples, format=GRAPH_MEDIA_TYPES[media_type])
+    return QueryAnswer(data or b"", media_type, truncated)

@@ -28,10 +28,11 @@ def loaded(client: TestClient) -> TestClient:
 
 def test_entities_are_found_by_type_and_name(loaded: TestClient) -> None:
     people = loaded.get("/entities", params={"type": "Person"}).json()
-    assert [(p["key"], p["name"], p["type"], p["aliases"]) for p in people] == [
+    assert people["total"] == 1
+    assert [(p["key"], p["name"], p["type"], p["aliases"]) for p in people["items"]] == [
         ("person/laurent-bernaille", "Laurent Bernaille", "Person", ["Laurent"])
     ]
-    assert [e["key"] for e in loaded.get("/entities", params={"q": "data"}).json()] == [
+    assert [e["key"] for e in loaded.get("/entities", params={"q": "data"}).json()["items"]] == [
         "organization/datadog"
     ]
     assert_error(loaded.get("/entities", params={"type": "Planet"}), 422, "invalid_request")
@@ -61,14 +62,14 @@ def test_unknown_entity_is_404_json(loaded: TestClient) -> None:
 
 
 def test_contributions_filter_by_person_and_project(loaded: TestClient) -> None:
-    everything = loaded.get("/contributions").json()
+    everything = loaded.get("/contributions").json()["items"]
     assert [(c["person"]["key"], c["predicate"], c["project"]["key"]) for c in everything] == [
         ("person/laurent-bernaille", "contributedTo", "project/cilium")
     ]
     assert everything[0]["evidence"]["text"] == "Laurent Bernaille contributed to Cilium."
-    assert len(loaded.get("/contributions", params={"project": "project/cilium"}).json()) == 1
-    assert len(loaded.get("/contributions", params={"person": "laurent"}).json()) == 1
-    assert loaded.get("/contributions", params={"project": "project/kubernetes"}).json() == []
+    assert loaded.get("/contributions", params={"project": "project/cilium"}).json()["total"] == 1
+    assert loaded.get("/contributions", params={"person": "laurent"}).json()["total"] == 1
+    assert loaded.get("/contributions", params={"project": "project/kubernetes"}).json()["items"] == []
 
 
 def test_sparql_get_answers_json_by_default(loaded: TestClient) -> None:

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Response
 
 from api.app import create_app
 from api.deps import get_extractor, get_store
+from api.routes.explorer import has_route
 from api.settings import Settings
 from graph.documents import read_document
 from graph.ingest import store_extraction
@@ -77,15 +78,19 @@ def sample_store() -> Store:
 
 def add_stand_in_export(app: FastAPI) -> None:
     """Give the app an /export route when it has none, so the page's export links can be followed."""
-    if any(getattr(route, "path", None) == "/export" for route in app.routes):
+    if has_route(app, "/export"):
         return
 
     @app.get("/export")
     def stand_in_export(format: str, types: str | None = None, predicates: str | None = None) -> Response:
         body = f"format={format}\ntypes={types}\npredicates={predicates}\n"
         return Response(
-            body, media_type="text/plain", headers={"Content-Disposition": f'attachment; filename="x.{format}"'}
+            body,
+            media_type="text/plain",
+            headers={"Content-Disposition": f'attachment; filename="x.{format}"'},
         )
+
+    app.openapi_schema = None  # the schema was built without the route
 
 
 class ServerThread:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
-from graph.extraction.mentions import find_mentions
+from graph.extraction.mentions import find_mentions, looks_like_a_persons_name
 from graph.extraction.pipeline import build_nlp, gazetteer, ruler_patterns, stoplist, surface_forms
 from graph.records import Block, Document, DocumentMetadata, EntityType, Mention
 
@@ -288,3 +290,17 @@ def test_mentions_are_well_formed_on_any_text(nlp: Language, text: str) -> None:
         assert doc.text[mention.start : mention.end] == mention.text
         assert doc.raw[mention.raw_start : mention.raw_end] == mention.text
     assert all(a.end <= b.start for a, b in zip(mentions, mentions[1:], strict=False))
+
+
+def test_names_opening_with_a_given_name_read_as_people() -> None:
+    assert looks_like_a_persons_name("Linus Torvalds", frozenset())
+    assert not looks_like_a_persons_name("Grace Hopper Institute", frozenset())
+    assert not looks_like_a_persons_name("General Availability", frozenset({"availability"}))
+    assert not looks_like_a_persons_name("Datadog Cloud", frozenset())
+
+
+def test_tokenizer_survives_pickling_for_worker_processes(nlp: Language) -> None:
+    tokenizer = pickle.loads(pickle.dumps(nlp.tokenizer))
+    doc = tokenizer("Marek\nSiarkowicz")
+    assert [t.text for t in doc] == ["Marek", "Siarkowicz"]
+    assert doc[1].idx == 6

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
@@ -180,10 +180,37 @@ def test_working_on_two_projects_gives_both(nlp: Language) -> None:
     }
 
 
+def test_contributing_without_object_goes_to_the_one_project_of_the_sentence(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I noticed how the etcd community and project needed help so started contributing as often as I can.",
+        {"James": PERSON, "etcd": PROJECT},
+        narrator="James",
+    )
+    assert found == {("James", "contributedTo", "etcd")}
+    two_projects = read(
+        nlp,
+        "Both etcd and Kubernetes needed help so I started contributing.",
+        {"James": PERSON, "etcd": PROJECT, "Kubernetes": PROJECT},
+        narrator="James",
+    )
+    assert two_projects == set()
+
+
 def test_creator_gives_created_by_pointing_to_the_person(nlp: Language) -> None:
     found = read(nlp, "Thomas Graf created Cilium in 2015.", {"Thomas Graf": PERSON, "Cilium": PROJECT})
     assert ("Cilium", "createdBy", "Thomas Graf") in found
     assert ("Thomas Graf", "createdBy", "Cilium") not in found
+
+
+def test_role_set_beside_an_organisation_is_not_the_speakers(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I'm the Head of Marketing at Buoyant, the creator of Linkerd, the graduated service mesh.",
+        {"Catherine": PERSON, "Buoyant": ORG, "Linkerd": PROJECT},
+        narrator="Catherine",
+    )
+    assert found == {("Catherine", "worksAt", "Buoyant")}
 
 
 def test_passive_created_by_an_organisation_is_develops(nlp: Language) -> None:
@@ -212,6 +239,16 @@ def test_work_at_company(nlp: Language) -> None:
         narrator="James Blair",
     )
     assert found == {("James Blair", "worksAt", "Red Hat")}
+
+
+def test_job_noun_with_a_participle_and_a_place_named_later(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Shiming Zhang is a Software Engineer working on Kubernetes. "
+        "One feature Shiming Zhang did not directly work on is the support for prefix delegation in AWS.",
+        {"Shiming Zhang": PERSON, "Kubernetes": PROJECT, "AWS": ORG},
+    )
+    assert found == {("Shiming Zhang", "contributedTo", "Kubernetes")}
 
 
 def test_job_title_at_company_in_apposition(nlp: Language) -> None:
@@ -512,6 +549,16 @@ def test_doing_something_together_with_the_narrator(nlp: Language) -> None:
     assert found == {("Bill", "knows", "Liz"), ("Bill", "knows", "Yoyo")}
 
 
+def test_meeting_someone_at_a_conference(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I met Thomas Graf at KubeCon EU and we talked for hours.",
+        {"Laurent": PERSON, "Thomas Graf": PERSON, "KubeCon EU": CONF},
+        narrator="Laurent",
+    )
+    assert found == {("Laurent", "knows", "Thomas Graf"), ("Laurent", "attended", "KubeCon EU")}
+
+
 def test_first_person_in_a_turn_is_its_speaker(nlp: Language) -> None:
     text = "Arpit: Who are you?\n\nGunju: I am a software engineer at NAVER."
     found = read(
@@ -716,3 +763,70 @@ def test_extract_is_deterministic_and_evidence_matches_raw(nlp: Language) -> Non
         assert document.raw[fact.evidence.start : fact.evidence.end] == fact.evidence.text
     relations = {(r["subject"], r["predicate"], r["object"]) for r in to_gold_json(extraction)["relations"]}
     assert any(p == "maintainerOf" and o == "Cilium" for _, p, o in relations)
+
+
+@pytest.mark.slow
+def test_extract_all_matches_extract_one_by_one(nlp: Language) -> None:
+    from graph.documents import read_document
+    from graph.extraction import extract_all
+
+    documents = [
+        read_document(SAMPLE, "meet-liz.md"),
+        read_document("Thomas Graf created Cilium. Google uses Cilium.\n", "notes.txt"),
+    ]
+    batched = [to_gold_json(e) for e in extract_all(documents)]
+    single = [to_gold_json(extract(d)) for d in documents]
+    assert batched == single
+    assert [e.document.id for e in extract_all(documents)] == [d.id for d in documents]
+
+
+@given(st.text(alphabet="ab \n.", max_size=400), st.integers(min_value=5, max_value=60))
+def test_split_text_gives_bounded_pieces_that_join_back(text: str, limit: int) -> None:
+    from graph.extraction import split_text
+
+    pieces = split_text(text, limit)
+    assert "".join(pieces) == text
+    assert all(len(piece) <= limit for piece in pieces)
+    assert all(pieces[:-1])
+
+
+@pytest.mark.slow
+def test_long_texts_are_parsed_in_pieces_with_the_same_offsets(
+    nlp: Language, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import graph.extraction as extraction_module
+    from graph.documents import read_document
+
+    paragraphs = [f"Person {i} works at Isovalent. Thomas Graf created Cilium." for i in range(30)]
+    document = read_document("\n\n".join(paragraphs) + "\n", "long.txt")
+    whole = to_gold_json(extract(document))
+    monkeypatch.setattr(extraction_module, "CHUNK_CHARS", 300)
+    pieces = to_gold_json(extract(document))
+    assert pieces["relations"]
+    assert {(r["subject"], r["predicate"], r["object"]) for r in pieces["relations"]} == {
+        (r["subject"], r["predicate"], r["object"]) for r in whole["relations"]
+    }
+    for relation in pieces["relations"]:
+        evidence = relation["evidence"]
+        assert document.raw[evidence["start"] : evidence["end"]] == evidence["text"]
+
+
+WORDS = [
+    "I", "we", "he", "my", "Liz", "Rice", "Isovalent", "Cilium", "KubeCon", "works", "at", "uses",
+    "maintainer", "of", "created", "by", "thanks", "to", "and", ",", ".", "(", ")", "the", "talk",
+    "contributing", "member", "such", "as", "-", "related", "\n\n", ":", "“", "”", "since", "2019",
+]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=40))
+def test_any_word_salad_gives_well_formed_facts(nlp: Language, words: list[str]) -> None:
+    text = " ".join(words)
+    names = {"Liz Rice": PERSON, "Isovalent": ORG, "Cilium": PROJECT, "KubeCon": CONF}
+    facts, resolution, document = facts_of(nlp, text, names, aliases={"Liz": "Liz Rice"}, narrator="Liz Rice")
+    kinds = {e.key: e.type for e in resolution.entities}
+    for fact in facts:
+        assert fits_signature(fact.predicate, kinds[fact.subject], kinds[fact.object])
+        assert fact.subject != fact.object
+        assert document.raw[fact.evidence.start : fact.evidence.end] == fact.evidence.text
+    assert facts == facts_of(nlp, text, names, aliases={"Liz": "Liz Rice"}, narrator="Liz Rice")[0]

@@ -1,0 +1,887 @@
+"""Entities across documents and sources: find keys that name one entity, merge them, undo a merge, and
+keep apart same-name people the evidence says are different.
+
+Merges canonicalise at write time: every document graph names a merged entity by the kept IRI, so a
+plain SPARQL query sees one node and needs no owl:sameAs reasoning. Each re-keyed entity keeps a
+`mkg:extractedAs` triple in its document graph naming the IRI the document itself gave it; that is
+what makes a merge undoable. Merge and separation records live in their own named graph
+(`graph.vocab.reconciliation_graph_iri()`), with their features, score and time.
+
+The scoring and the rewriting of one document's graph are pure functions over plain records; only
+`reconcile`, `split` and the `load_*` functions talk to the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+
+from graph.errors import InvalidParameter, NotFound
+from graph.records import EntityType
+from graph.store.base import Store, Term
+from graph.vocab import (
+    CLASS_OF,
+    DCTERMS,
+    MKG,
+    PROV,
+    document_id_of_iri,
+    document_iri,
+    entity_iri,
+    key_of_entity_iri,
+    merge_iri,
+    reconciliation_graph_iri,
+    separation_iri,
+    slugify,
+)
+
+# A merge needs at least this score (features add up; see FEATURE_WEIGHTS).
+MERGE_THRESHOLD = 0.7
+
+# What each feature adds to the score of a candidate pair.
+FEATURE_WEIGHTS: dict[str, float] = {
+    "same_name": 0.8,  # equal once case, accents, punctuation, suffixes and legal forms are folded
+    "name_variant": 0.7,  # same first and last name, one has extra (middle) names
+    "shared_handle": 0.9,
+    "first_name": 0.45,  # one side is known by its first name only: needs a shared project or employer
+    "shared_project": 0.25,
+    "shared_employer": 0.25,
+    "different_employer": -0.6,  # different employers in the same period, nothing else shared
+}
+
+# Two employment observations this close (in days) describe the same period.
+SAME_PERIOD_DAYS = 366
+
+# Separator of a disambiguated key: `person/john-smith--acme`. slugify never makes "--".
+DISAMBIGUATOR = "--"
+
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "phd"})
+_LEGAL_FORMS = frozenset(
+    {"inc", "incorporated", "llc", "ltd", "limited", "gmbh", "corp", "corporation", "co", "ag", "sa", "bv"}
+)
+_PARENTHESIS = re.compile(r"\(([^()]*)\)")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Records
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Employment:
+    """A source saying a person works at an organization, and when (the source's date)."""
+
+    organization: str  # Entity.key
+    document_id: str
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class KnownEntity:
+    """What the documents say about one entity key, as reconciliation compares it."""
+
+    key: str
+    type: EntityType
+    names: tuple[str, ...]
+    handles: frozenset[str] = frozenset()
+    documents: frozenset[str] = frozenset()
+    projects: frozenset[str] = frozenset()
+    employments: tuple[Employment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Two keys that may name one entity: `merged` would be folded into `into`."""
+
+    merged: str
+    into: str
+    features: tuple[str, ...]
+    score: float
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A recorded decision: every document now names `merged` by `into`."""
+
+    merged: str
+    into: str
+    features: tuple[str, ...]
+    score: float
+    at: str  # ISO 8601 timestamp (UTC)
+
+
+@dataclass(frozen=True)
+class Separation:
+    """A recorded decision that two keys name different entities (never merged again)."""
+
+    keys: tuple[str, str]
+    features: tuple[str, ...]
+    at: str
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    """What one reconciliation pass changed."""
+
+    merges: tuple[Merge, ...] = ()
+    separations: tuple[Separation, ...] = ()
+    rekeyed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # new key -> document ids
+
+
+# ---------------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def name_tokens(name: str, kind: EntityType = EntityType.PERSON) -> tuple[str, ...]:
+    """The words of a name as matching compares them.
+
+    Accents, case and punctuation are folded and parenthesised parts dropped; for people, suffixes such
+    as Jr. and PhD are dropped, for organizations legal forms such as Inc. and GmbH.
+    """
+    bare = _PARENTHESIS.sub(" ", _fold(name))
+    words = [w for w in re.split(r"[^\w]+|_", bare) if w]
+    dropped = _NAME_SUFFIXES if kind is EntityType.PERSON else _LEGAL_FORMS
+    while len(words) > 1 and words[-1] in dropped:
+        words.pop()
+    return tuple(words)
+
+
+def name_variants(name: str, kind: EntityType = EntityType.PERSON) -> frozenset[tuple[str, ...]]:
+    """Token forms of a name: as written, and for 'David (Mengqi) Yu' also 'Mengqi Yu'."""
+    variants = {name_tokens(name, kind)}
+    if kind is EntityType.PERSON:
+        for inner in _PARENTHESIS.findall(name):
+            base = name_tokens(name, kind)
+            nickname = name_tokens(inner, kind)
+            if base and len(nickname) == 1:
+                variants.add((*nickname, *base[1:]))
+    return frozenset(v for v in variants if v)
+
+
+def _is_subsequence(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    remaining = iter(long)
+    return all(word in remaining for word in short)
+
+
+def _name_features(a: KnownEntity, b: KnownEntity) -> tuple[str, ...]:
+    """The name feature two entities share, strongest first.
+
+    For people a single word ('Laurent', an alias 'Thomas') is never a same-name match: it only counts as
+    `first_name`, and only when one side is known by nothing more than that word.
+    """
+    forms_a = {v for n in a.names for v in name_variants(n, a.type)}
+    forms_b = {v for n in b.names for v in name_variants(n, b.type)}
+    if a.type is not EntityType.PERSON:
+        return ("same_name",) if forms_a & forms_b else ()
+    full_a = {f for f in forms_a if len(f) >= 2}
+    full_b = {f for f in forms_b if len(f) >= 2}
+    if full_a & full_b:
+        return ("same_name",)
+    for x in full_a:
+        for y in full_b:
+            short, long = (x, y) if len(x) <= len(y) else (y, x)
+            if short[0] == long[0] and short[-1] == long[-1] and _is_subsequence(short, long):
+                return ("name_variant",)
+    for only_first, full in ((forms_a, full_b), (forms_b, full_a)):
+        known_by_one_word = bool(only_first) and all(len(f) == 1 for f in only_first)
+        if known_by_one_word and any(f[0] == form[0] for f in full for form in only_first):
+            return ("first_name",)
+    return ()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scoring (pure)
+# ---------------------------------------------------------------------------------------------------
+
+
+def _days_apart(first: str | None, second: str | None) -> int | None:
+    try:
+        a = dt.date.fromisoformat((first or "")[:10])
+        b = dt.date.fromisoformat((second or "")[:10])
+    except ValueError:
+        return None
+    return abs((a - b).days)
+
+
+def different_employers_same_period(a: Sequence[Employment], b: Sequence[Employment]) -> bool:
+    """True when the two sides name only different employers, some pair of them in the same period."""
+    orgs_a = {e.organization for e in a}
+    orgs_b = {e.organization for e in b}
+    if not orgs_a or not orgs_b or orgs_a & orgs_b:
+        return False
+    for x in a:
+        for y in b:
+            days = _days_apart(x.date, y.date)
+            if days is not None and days <= SAME_PERIOD_DAYS:
+                return True
+    return False
+
+
+def _fold_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").casefold()
+
+
+def score_pair(a: KnownEntity, b: KnownEntity) -> Candidate | None:
+    """The features two entities share and their score, `merged` pointing at the one to fold away.
+
+    None when they are of different types, appear together in one document (that document tells them
+    apart), or share nothing that suggests they are one.
+    """
+    if a.type is not b.type or a.key == b.key or a.documents & b.documents:
+        return None
+    features = list(_name_features(a, b))
+    handles_a = {_fold_handle(h) for h in a.handles if h.strip()}
+    handles_b = {_fold_handle(h) for h in b.handles if h.strip()}
+    # Different handles say nothing: texts give handles of several sites (GitHub, X, Slack).
+    if handles_a & handles_b:
+        features.append("shared_handle")
+    if not features:
+        return None
+    if a.projects & b.projects:
+        features.append("shared_project")
+    if {e.organization for e in a.employments} & {e.organization for e in b.employments}:
+        features.append("shared_employer")
+    shared_context = {"shared_handle", "shared_project"} & set(features)
+    if not shared_context and different_employers_same_period(a.employments, b.employments):
+        features.append("different_employer")
+    score = max(0.0, min(1.0, sum(FEATURE_WEIGHTS[f] for f in features)))
+    keep, fold = _choose_kept(a, b)
+    return Candidate(merged=fold.key, into=keep.key, features=tuple(features), score=round(score, 4))
+
+
+def _choose_kept(a: KnownEntity, b: KnownEntity) -> tuple[KnownEntity, KnownEntity]:
+    """(kept, folded): the fuller name wins, then the one with a handle, more documents, then the key."""
+
+    def rank(e: KnownEntity) -> tuple[int, int, int, str]:
+        longest = max((len(name_tokens(n, e.type)) for n in e.names), default=0)
+        return (-longest, -len(e.handles), -len(e.documents), e.key)
+
+    first, second = sorted((a, b), key=rank)
+    return first, second
+
+
+def find_candidates(
+    entities: Sequence[KnownEntity], *, focus: Iterable[str] | None = None
+) -> list[Candidate]:
+    """Candidate pairs among `entities`, compared only when they share a first word or a handle.
+
+    With `focus` (document ids), only pairs where one side appears in one of those documents.
+    """
+    focused = frozenset(focus) if focus is not None else None
+    buckets: dict[tuple[str, str], list[KnownEntity]] = defaultdict(list)
+    for entity in entities:
+        for name in entity.names:
+            for variant in name_variants(name, entity.type):
+                buckets[(entity.type.value, "w:" + variant[0])].append(entity)
+        for handle in entity.handles:
+            if handle.strip():
+                buckets[(entity.type.value, "h:" + _fold_handle(handle))].append(entity)
+    seen: set[tuple[str, str]] = set()
+    found: list[Candidate] = []
+    for bucket in buckets.values():
+        unique = list({e.key: e for e in bucket}.values())
+        for i, a in enumerate(unique):
+            for b in unique[i + 1 :]:
+                pair = (min(a.key, b.key), max(a.key, b.key))
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                if focused is not None and not ((a.documents | b.documents) & focused):
+                    continue
+                candidate = score_pair(a, b)
+                if candidate is not None:
+                    found.append(candidate)
+    return sorted(found, key=lambda c: (-c.score, c.merged, c.into))
+
+
+def choose_merges(
+    candidates: Sequence[Candidate],
+    *,
+    separations: Iterable[Separation] = (),
+    merged: Mapping[str, str] | None = None,
+    threshold: float = MERGE_THRESHOLD,
+) -> list[Candidate]:
+    """The candidates to merge: above `threshold`, not kept apart, and unambiguous.
+
+    A key folds into at most one other; when it could fold into several equally well-supported keys
+    it is left alone. Chains are avoided: a key that is being folded is never kept by another merge.
+    """
+    apart = {frozenset(s.keys) for s in separations}
+    already = dict(merged or {})
+    passing = [c for c in candidates if c.score >= threshold and frozenset((c.merged, c.into)) not in apart]
+    by_merged: dict[str, list[Candidate]] = defaultdict(list)
+    for candidate in passing:
+        by_merged[candidate.merged].append(candidate)
+    chosen: list[Candidate] = []
+    folded: set[str] = set(already)
+    kept: set[str] = set()
+    for key in sorted(by_merged, key=lambda k: (-max(c.score for c in by_merged[k]), k)):
+        options = sorted(by_merged[key], key=lambda c: (-c.score, c.into))
+        best = options[0]
+        if len(options) > 1 and options[1].score >= best.score - 0.1 and options[1].into != best.into:
+            continue  # ambiguous: two people fit as well
+        if key in folded or key in kept or best.into in folded:
+            continue
+        chosen.append(best)
+        folded.add(key)
+        kept.add(best.into)
+    return chosen
+
+
+def canonical_keys(merges: Iterable[Merge]) -> dict[str, str]:
+    """Each folded key mapped to the key it ends up as (following chains of merges)."""
+    direct = {m.merged: m.into for m in merges}
+    resolved: dict[str, str] = {}
+    for key in direct:
+        target, hops = direct[key], 0
+        while target in direct and hops < len(direct):
+            target, hops = direct[target], hops + 1
+        resolved[key] = target
+    return resolved
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rewriting one document's graph (pure): used when a document is stored
+# ---------------------------------------------------------------------------------------------------
+
+
+def apply_merges_to_graph(graph: Graph, canonical: Mapping[str, str]) -> Graph:
+    """A document graph with merged entity IRIs replaced by their kept IRI, each marked `mkg:extractedAs`.
+
+    An entity is left as it is when the document also names the kept entity itself: the document tells
+    them apart.
+    """
+    if not canonical:
+        return graph
+    typed = {str(s) for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
+    rename: dict[URIRef, URIRef] = {}
+    for iri in typed:
+        key = key_of_entity_iri(iri)
+        target = canonical.get(key) if key is not None else None
+        if target is not None and str(entity_iri(target)) not in typed:
+            rename[URIRef(iri)] = entity_iri(target)
+    if not rename:
+        return graph
+    rewritten = Graph()
+    for prefix, namespace in graph.namespaces():
+        rewritten.bind(prefix, namespace)
+    for s, p, o in graph:
+        new_s = rename.get(s, s) if isinstance(s, URIRef) else s
+        new_o = rename.get(o, o) if isinstance(o, URIRef) and p != MKG.extractedAs else o
+        rewritten.add((new_s, p, new_o))
+    for old, new in rename.items():
+        rewritten.add((new, MKG.extractedAs, old))
+    return rewritten
+
+
+def load_canonical_keys(store: Store) -> dict[str, str]:
+    """The merged-key map currently recorded in the store (empty when nothing was merged)."""
+    return canonical_keys(load_merges(store))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading the store
+# ---------------------------------------------------------------------------------------------------
+
+_PREFIXES = (
+    f"PREFIX rdf: <{RDF}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    f"PREFIX mkg: <{MKG}>\nPREFIX prov: <{PROV}>\nPREFIX dcterms: <{DCTERMS}>\n"
+)
+
+
+def _v(row: dict[str, Term], name: str) -> str | None:
+    term = row.get(name)
+    return term["value"] if term is not None else None
+
+
+def _iri(iri: URIRef | str) -> str:
+    text = str(iri)
+    if re.search(r"[\x00-\x20<>\"{}|\\^`]", text):
+        raise InvalidParameter(f"{text!r} is not a valid identifier.")
+    return f"<{text}>"
+
+
+def _reconciliation_graph() -> str:
+    return _iri(reconciliation_graph_iri())
+
+
+def known_entities(
+    store: Store,
+    kind: EntityType = EntityType.PERSON,
+    signals_by_document: Mapping[tuple[str, str], DocumentSignals] | None = None,
+) -> list[KnownEntity]:
+    """Every entity of `kind` with its names, handles, documents, projects and employments.
+
+    `signals_by_document` is `entity_signals(store, kind)` when the caller has it already.
+    """
+    if signals_by_document is None:
+        signals_by_document = entity_signals(store, kind)
+    readings: dict[str, dict[str, DocumentSignals]] = defaultdict(dict)
+    for (key, document_id), signals in signals_by_document.items():
+        readings[key][document_id] = signals
+    entities = []
+    for key, by_document in sorted(readings.items()):
+        total = _merged_signals(list(by_document.values()))
+        entities.append(
+            KnownEntity(
+                key=key,
+                type=kind,
+                names=tuple(sorted(total.names)),
+                handles=frozenset(total.handles),
+                documents=frozenset(by_document),
+                projects=frozenset(total.projects),
+                employments=tuple(total.employments),
+            )
+        )
+    return entities
+
+
+@dataclass
+class DocumentSignals:
+    """What one document says about one entity."""
+
+    names: set[str] = field(default_factory=set)
+    handles: set[str] = field(default_factory=set)
+    projects: set[str] = field(default_factory=set)
+    employments: list[Employment] = field(default_factory=list)
+
+
+def entity_signals(store: Store, kind: EntityType) -> dict[tuple[str, str], DocumentSignals]:
+    """Per (entity key, document id): names and handles; for people also projects and dated employments."""
+    found: dict[tuple[str, str], DocumentSignals] = {}
+
+    def rows(body: str) -> Iterable[tuple[str, str, dict[str, Term]]]:
+        # Several small queries: one UNION of them all is much slower in the embedded store.
+        for row in store.select(_PREFIXES + body).rows:
+            document_id = document_id_of_iri(_v(row, "g") or "")
+            key = key_of_entity_iri(_v(row, "e") or "")
+            if document_id is not None and key is not None:
+                yield key, document_id, row
+
+    def signals(key: str, document_id: str) -> DocumentSignals:
+        return found.setdefault((key, document_id), DocumentSignals())
+
+    for key, document_id, row in rows(
+        f"""SELECT ?g ?e ?p ?v WHERE {{
+  GRAPH ?g {{ ?e a {_iri(CLASS_OF[kind])} ; ?p ?v . VALUES ?p {{ rdfs:label mkg:alias mkg:handle }} }}
+}}"""
+    ):
+        value = _v(row, "v") or ""
+        if _v(row, "p") == str(MKG.handle):
+            signals(key, document_id).handles.add(value)
+        else:
+            signals(key, document_id).names.add(value)
+    if kind is not EntityType.PERSON:
+        return found
+    for key, document_id, row in rows(
+        """SELECT ?g ?e ?v WHERE {
+  GRAPH ?g { { ?e mkg:maintainerOf|mkg:contributedTo ?v } UNION { ?v mkg:createdBy ?e } }
+}"""
+    ):
+        project = key_of_entity_iri(_v(row, "v") or "")
+        if project is not None and (key, document_id) in found:
+            signals(key, document_id).projects.add(project)
+    for key, document_id, row in rows(
+        """SELECT ?g ?e ?v ?date WHERE {
+  GRAPH ?g {
+    ?ev rdf:predicate mkg:worksAt ; rdf:subject ?e ; rdf:object ?v .
+    OPTIONAL { ?ev dcterms:date ?date }
+  }
+}"""
+    ):
+        organization = key_of_entity_iri(_v(row, "v") or "")
+        if organization is None or (key, document_id) not in found:
+            continue
+        job = Employment(organization, document_id, _v(row, "date"))
+        jobs = signals(key, document_id).employments
+        if job not in jobs:
+            jobs.append(job)
+    return found
+
+
+def load_merges(store: Store) -> list[Merge]:
+    """Every merge recorded in the store, sorted by folded key."""
+    if not store.has_document(str(reconciliation_graph_iri())):
+        return []
+    result = store.select(
+        _PREFIXES
+        + f"""SELECT ?m ?merged ?into ?score ?at ?feature WHERE {{
+  GRAPH {_reconciliation_graph()} {{
+    ?m a mkg:Merge ; mkg:mergedEntity ?merged ; mkg:mergedInto ?into .
+    OPTIONAL {{ ?m mkg:mergeScore ?score }}
+    OPTIONAL {{ ?m prov:generatedAtTime ?at }}
+    OPTIONAL {{ ?m mkg:mergeFeature ?feature }}
+  }}
+}}"""
+    )
+    records: dict[str, dict[str, object]] = {}
+    for row in result.rows:
+        merged = key_of_entity_iri(_v(row, "merged") or "")
+        into = key_of_entity_iri(_v(row, "into") or "")
+        if merged is None or into is None:
+            continue
+        entry = records.setdefault(
+            merged, {"into": into, "score": _v(row, "score"), "at": _v(row, "at"), "features": set()}
+        )
+        if (feature := _v(row, "feature")) is not None:
+            entry["features"].add(feature)  # type: ignore[attr-defined]
+    return [
+        Merge(
+            merged=merged,
+            into=str(entry["into"]),
+            features=tuple(sorted(entry["features"])),  # type: ignore[call-overload]
+            score=float(entry["score"] or 0.0),  # type: ignore[arg-type]
+            at=str(entry["at"] or ""),
+        )
+        for merged, entry in sorted(records.items())
+    ]
+
+
+def load_separations(store: Store) -> list[Separation]:
+    """Every separation recorded in the store."""
+    if not store.has_document(str(reconciliation_graph_iri())):
+        return []
+    result = store.select(
+        _PREFIXES
+        + f"""SELECT ?s ?entity ?at ?feature WHERE {{
+  GRAPH {_reconciliation_graph()} {{
+    ?s a mkg:Separation ; mkg:separatedEntity ?entity .
+    OPTIONAL {{ ?s prov:generatedAtTime ?at }}
+    OPTIONAL {{ ?s mkg:mergeFeature ?feature }}
+  }}
+}}"""
+    )
+    records: dict[str, dict[str, set[str] | str | None]] = {}
+    for row in result.rows:
+        node = _v(row, "s") or ""
+        entry = records.setdefault(node, {"keys": set(), "features": set(), "at": _v(row, "at")})
+        if (key := key_of_entity_iri(_v(row, "entity") or "")) is not None:
+            entry["keys"].add(key)  # type: ignore[union-attr]
+        if (feature := _v(row, "feature")) is not None:
+            entry["features"].add(feature)  # type: ignore[union-attr]
+    separations = []
+    for entry in records.values():
+        keys = sorted(entry["keys"])  # type: ignore[arg-type]
+        if len(keys) == 2:
+            separations.append(
+                Separation((keys[0], keys[1]), tuple(sorted(entry["features"])), str(entry["at"] or ""))  # type: ignore[arg-type]
+            )
+    return sorted(separations, key=lambda s: s.keys)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing the store
+# ---------------------------------------------------------------------------------------------------
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _records_ntriples(merges: Sequence[Merge], separations: Sequence[Separation]) -> str:
+    from graph.rdf import to_ntriples
+
+    graph = Graph()
+    for merge in merges:
+        node = merge_iri(merge.merged)
+        graph.add((node, RDF.type, MKG.Merge))
+        graph.add((node, MKG.mergedEntity, entity_iri(merge.merged)))
+        graph.add((node, MKG.mergedInto, entity_iri(merge.into)))
+        score = Decimal(f"{merge.score:.4f}").normalize()
+        graph.add((node, MKG.mergeScore, Literal(score, datatype=XSD.decimal)))
+        for feature in merge.features:
+            graph.add((node, MKG.mergeFeature, Literal(feature)))
+        if merge.at:
+            graph.add((node, PROV.generatedAtTime, Literal(merge.at, datatype=XSD.dateTime)))
+    for separation in separations:
+        node = separation_iri(*separation.keys)
+        graph.add((node, RDF.type, MKG.Separation))
+        for key in separation.keys:
+            graph.add((node, MKG.separatedEntity, entity_iri(key)))
+        for feature in separation.features:
+            graph.add((node, MKG.mergeFeature, Literal(feature)))
+        if separation.at:
+            graph.add((node, PROV.generatedAtTime, Literal(separation.at, datatype=XSD.dateTime)))
+    return to_ntriples(graph)
+
+
+def _records_update(merges: Sequence[Merge], separations: Sequence[Separation]) -> str:
+    graph = _reconciliation_graph()
+    body = _records_ntriples(merges, separations)
+    return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }}"
+
+
+def _not_records_graph() -> str:
+    return f"FILTER(?g != {_reconciliation_graph()})"
+
+
+def _mark_update(old: str, new: str, graphs: Sequence[str] | None = None) -> str:
+    """Mark, in each document graph naming `old` (and not `new`), that `old` is what it said."""
+    old_iri, new_iri = _iri(entity_iri(old)), _iri(entity_iri(new))
+    only = f"VALUES ?g {{ {' '.join(_iri(g) for g in graphs)} }}" if graphs is not None else ""
+    return f"""INSERT {{ GRAPH ?g {{ {old_iri} mkg:extractedAs {old_iri} }} }}
+WHERE {{ {only}
+  GRAPH ?g {{ {old_iri} a ?class }} {_not_records_graph()}
+  FILTER NOT EXISTS {{ GRAPH ?g {{ {old_iri} mkg:extractedAs ?earlier }} }}
+  FILTER NOT EXISTS {{ GRAPH ?g {{ {new_iri} a ?other }} }}
+}}"""
+
+
+def _retarget_update(old: str, new: str, original: str | None = None) -> str:
+    """Rename `old` to `new` in the document graphs where `old` is marked (as `original`, if given)."""
+    old_iri, new_iri = _iri(entity_iri(old)), _iri(entity_iri(new))
+    marked = _iri(entity_iri(original)) if original is not None else "?original"
+    return f"""DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }}
+INSERT {{ GRAPH ?g {{ ?s2 ?p ?o2 }} }}
+WHERE {{
+  GRAPH ?g {{
+    {old_iri} mkg:extractedAs {marked} .
+    ?s ?p ?o .
+    FILTER(?s = {old_iri} || (?o = {old_iri} && ?p != mkg:extractedAs))
+  }}
+  FILTER NOT EXISTS {{ GRAPH ?g {{ {new_iri} a ?other }} }}
+  {_not_records_graph()}
+  BIND(IF(?s = {old_iri}, {new_iri}, ?s) AS ?s2)
+  BIND(IF(?o = {old_iri} && ?p != mkg:extractedAs, {new_iri}, ?o) AS ?o2)
+}}"""
+
+
+def _unmark_self_update(key: str) -> str:
+    node = _iri(entity_iri(key))
+    return f"DELETE WHERE {{ GRAPH ?g {{ {node} mkg:extractedAs {node} }} }}"
+
+
+def _run(store: Store, operations: Sequence[str]) -> None:
+    if operations:
+        store.update(_PREFIXES + " ;\n".join(operations))
+
+
+def record_merges(store: Store, chosen: Sequence[Candidate], *, at: str | None = None) -> list[Merge]:
+    """Record these merges and re-key every document graph, in one transaction."""
+    existing = load_merges(store)
+    separations = load_separations(store)
+    when = at or _now()
+    new = [Merge(c.merged, c.into, c.features, c.score, when) for c in chosen]
+    operations = [_records_update([*existing, *new], separations)]
+    for merge in new:
+        operations.append(_mark_update(merge.merged, merge.into))
+        operations.append(_retarget_update(merge.merged, merge.into))
+        # A document that also names the kept entity keeps its own reading, unmarked.
+        operations.append(_unmark_self_update(merge.merged))
+    _run(store, operations)
+    return new
+
+
+def split(store: Store, merged_key: str, *, at: str | None = None) -> Merge:
+    """Undo the merge that folded `merged_key`, and record that the two keys must stay apart.
+
+    The documents that named `merged_key` name it again; keys folded into it follow it back.
+    """
+    merges = load_merges(store)
+    undone = next((m for m in merges if m.merged == merged_key), None)
+    if undone is None:
+        raise NotFound(f"No merge folded {merged_key!r}; `mkg merges` lists merges by the key they folded.")
+    before = canonical_keys(merges)
+    remaining = [m for m in merges if m is not undone]
+    after = canonical_keys(remaining)
+    when = at or _now()
+    separations = load_separations(store)
+    kept_apart = {frozenset(s.keys) for s in separations}
+    for other in {undone.into, before[merged_key]}:
+        if frozenset((merged_key, other)) not in kept_apart:
+            separations.append(Separation((min(merged_key, other), max(merged_key, other)), ("split",), when))
+            kept_apart.add(frozenset((merged_key, other)))
+    operations = [_records_update(remaining, separations)]
+    for original, old in sorted(before.items()):
+        new = after.get(original, original)
+        if new != old:
+            operations.append(_retarget_update(old, new, original))
+    for original in sorted(before):
+        if after.get(original, original) == original:
+            operations.append(_unmark_self_update(original))
+    _run(store, operations)
+    return undone
+
+
+# ---------------------------------------------------------------------------------------------------
+# Same name, different people
+# ---------------------------------------------------------------------------------------------------
+
+
+def _compatible(a: DocumentSignals, b: DocumentSignals) -> bool:
+    """False when two readings of one name look like two people (employers clash, nothing shared)."""
+    if {_fold_handle(h) for h in a.handles} & {_fold_handle(h) for h in b.handles}:
+        return True
+    if a.projects & b.projects:
+        return True
+    return not different_employers_same_period(a.employments, b.employments)
+
+
+def _affinity(reading: DocumentSignals, group: Sequence[DocumentSignals]) -> int:
+    """How much a reading shares with a group: handles, projects and employers in common."""
+    total = _merged_signals(group)
+    handles = {_fold_handle(h) for h in reading.handles} & {_fold_handle(h) for h in total.handles}
+    employers = {e.organization for e in reading.employments} & {e.organization for e in total.employments}
+    return len(handles) * 3 + len(reading.projects & total.projects) + len(employers)
+
+
+def _merged_signals(group: Sequence[DocumentSignals]) -> DocumentSignals:
+    total = DocumentSignals()
+    for signals in group:
+        total.names |= signals.names
+        total.handles |= signals.handles
+        total.projects |= signals.projects
+        total.employments.extend(signals.employments)
+    return total
+
+
+def plan_disambiguation(
+    key: str,
+    readings: Mapping[str, DocumentSignals],
+    *,
+    existing: Mapping[str, Sequence[DocumentSignals]] | None = None,
+    first: Iterable[str] = (),
+    taken: Iterable[str] = (),
+) -> dict[str, str]:
+    """Document id -> new key, for the documents whose reading of `key` is another person.
+
+    Each document joins the compatible group it shares most with (at a tie the first: `key` itself,
+    then the keys already disambiguated from it, `existing`, with their readings); a document no group
+    fits starts a new group, whose key gets a
+    disambiguator from the employer (`person/john-smith--acme`). Documents in `first` (those stored
+    earlier) are placed first, so that a new document does not push an old one off its key.
+    """
+    used = {key, *taken, *(existing or {})}
+    groups: list[tuple[str | None, list[DocumentSignals], list[str]]] = [(key, [], [])]
+    for other, other_readings in sorted((existing or {}).items()):
+        groups.append((other, list(other_readings), []))
+    earlier = set(first)
+    order = sorted(readings, key=lambda d: (d not in earlier, d))
+    for document_id in order:
+        signals = readings[document_id]
+        fitting = [g for g in groups if all(_compatible(signals, other) for other in g[1])]
+        if fitting:
+            # The group sharing most with this reading wins; at a tie, the earliest.
+            _, members, documents = max(fitting, key=lambda g: _affinity(signals, g[1]))
+            members.append(signals)
+            documents.append(document_id)
+        else:
+            groups.append((None, [signals], [document_id]))
+    plan: dict[str, str] = {}
+    for group_key, members, documents in groups[1:]:
+        new = group_key
+        if new is None:
+            jobs = sorted({e.organization.split("/", 1)[-1] for e in _merged_signals(members).employments})
+            base = f"{key}{DISAMBIGUATOR}{jobs[0] if jobs else slugify(documents[0])}"
+            new, n = base, 2
+            while new in used:
+                new, n = f"{base}-{n}", n + 1
+            used.add(new)
+        for document_id in documents:
+            plan[document_id] = new
+    return plan
+
+
+def disambiguate(
+    store: Store,
+    *,
+    focus: Iterable[str] | None = None,
+    at: str | None = None,
+    signals_by_document: Mapping[tuple[str, str], DocumentSignals] | None = None,
+) -> ReconcileReport:
+    """Re-key, in the documents where it names another person, a person key the documents disagree on.
+
+    With `focus` (the document ids just stored), only keys those documents use are looked at.
+    """
+    focused = frozenset(focus) if focus is not None else None
+    by_key: dict[str, dict[str, DocumentSignals]] = defaultdict(dict)
+    if signals_by_document is None:
+        signals_by_document = entity_signals(store, EntityType.PERSON)
+    for (key, document_id), reading in signals_by_document.items():
+        by_key[key][document_id] = reading
+    told_apart: dict[str, dict[str, list[DocumentSignals]]] = defaultdict(dict)
+    for key, readings in by_key.items():
+        if DISAMBIGUATOR in key:
+            base = key.split(DISAMBIGUATOR, 1)[0]
+            told_apart[base][key] = list(readings.values())
+    when = at or _now()
+    separations = load_separations(store)
+    known = {frozenset(s.keys) for s in separations}
+    additions: list[Separation] = []
+    rekeyed: dict[str, tuple[str, ...]] = {}
+    operations: list[str] = []
+    for key, readings in sorted(by_key.items()):
+        if DISAMBIGUATOR in key or (len(readings) < 2 and key not in told_apart):
+            continue
+        if focused is not None and not (set(readings) & focused):
+            continue
+        earlier = set(readings) - focused if focused is not None else set(readings)
+        plan = plan_disambiguation(key, readings, existing=told_apart.get(key), first=earlier, taken=by_key)
+        for new in sorted(set(plan.values())):
+            documents = tuple(sorted(d for d, k in plan.items() if k == new))
+            graphs = [str(document_iri(d)) for d in documents]
+            operations.append(_mark_update(key, new, graphs))
+            operations.append(_retarget_update(key, new, key))
+            operations.append(_unmark_self_update(key))
+            rekeyed[new] = documents
+            if frozenset((key, new)) not in known:
+                known.add(frozenset((key, new)))
+                additions.append(Separation((min(key, new), max(key, new)), ("different_employer",), when))
+    if not operations:
+        return ReconcileReport()
+    operations.insert(0, _records_update(load_merges(store), [*separations, *additions]))
+    _run(store, operations)
+    return ReconcileReport(separations=tuple(additions), rekeyed=rekeyed)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole pass
+# ---------------------------------------------------------------------------------------------------
+
+RECONCILED_TYPES = (EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PROJECT)
+
+
+def reconcile(
+    store: Store,
+    *,
+    document_ids: Iterable[str] | None = None,
+    threshold: float = MERGE_THRESHOLD,
+    at: str | None = None,
+) -> ReconcileReport:
+    """Tell apart same-name people, then merge keys that name one entity across documents.
+
+    With `document_ids`, only entities of those documents are compared with the rest (after an ingest).
+    """
+    focus = list(document_ids) if document_ids is not None else None
+    people = entity_signals(store, EntityType.PERSON)
+    told_apart = disambiguate(store, focus=focus, at=at, signals_by_document=people)
+    if told_apart.rekeyed:
+        people = entity_signals(store, EntityType.PERSON)
+    separations = load_separations(store)
+    merged = load_canonical_keys(store)
+    chosen: list[Candidate] = []
+    for kind in RECONCILED_TYPES:
+        entities = known_entities(store, kind, people if kind is EntityType.PERSON else None)
+        candidates = find_candidates(entities, focus=focus)
+        chosen.extend(choose_merges(candidates, separations=separations, merged=merged, threshold=threshold))
+    merges = record_merges(store, chosen, at=at) if chosen else []
+    return ReconcileReport(
+        merges=tuple(merges), separations=told_apart.separations, rekeyed=told_apart.rekeyed
+    )
+
+
+def merge_records(store: Store) -> list[Merge]:
+    """Merges recorded in the store, newest first (ties: by folded key)."""
+    return sorted(load_merges(store), key=lambda m: (m.at, m.merged), reverse=True)
