@@ -681,6 +681,38 @@ def serve(
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
+# ---------------------------------------------------------------------------------------------------
+# bench
+# ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="Small inputs: a few minutes in all.")] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Run only this part: extraction, store or dask (repeatable)."),
+    ] = None,
+) -> None:
+    """Run the benchmarks (from a source checkout) and write benchmarks/results/<quick|full>.json."""
+    import subprocess
+
+    # The benchmarks live beside the packages in the repository; they are not installed with them.
+    root = Path(__file__).resolve().parents[1]
+    if not (root / "benchmarks" / "__main__.py").is_file():
+        raise InvalidParameter(
+            "The benchmarks ship with the source repository, not the installed package; "
+            "run `mkg bench` from an editable install of a checkout (pip install -e .)."
+        )
+    command = [sys.executable, "-m", "benchmarks", *(["--quick"] if quick else [])]
+    for part in only or ():
+        command += ["--only", part]
+    status = subprocess.run(command, cwd=root, check=False).returncode
+    if status:
+        raise typer.Exit(status)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"mkg {__version__}")

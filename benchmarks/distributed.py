@@ -209,6 +209,6 @@ def run(quick: bool, corpus_dir: Path | None) -> dict[str, Any]:
         "benchmarks.distributed:compare_with_single_process",
         1800,
         corpus_dir=corpus,
-        max_words=5_000 if quick else 70_000,
+        max_words=3_000 if quick else 40_000,
         workers=2,
     )

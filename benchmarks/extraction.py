@@ -239,7 +239,7 @@ def ingest_once(corpus_dir: str, store_dir: str, n_process: int) -> dict[str, An
 
 def run(quick: bool, results_dir: Path, corpus_dir: Path | None) -> dict[str, Any]:
     """Every extraction figure: ratio to raw NER, workers 1 vs 2, ingest scaling 1x / 4x / 16x."""
-    max_words = 5_000 if quick else 70_000
+    max_words = 3_000 if quick else 40_000
     corpus = str(corpus_dir) if corpus_dir and corpus_dir.is_dir() else None
     out: dict[str, Any] = {"corpus": corpus or "synthetic"}
     out["throughput"] = run_in_child(

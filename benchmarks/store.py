@@ -361,7 +361,7 @@ def run(quick: bool, work_dir: Path, *, load_seconds: float, with_exports: bool 
             ours_dir=str(ours),
             raw_dir=str(raw),
             server_url=url,
-            rounds=15 if quick else 40,
+            rounds=10 if quick else 20,
         )
         out["load_test"] = load.run_load(url, probes, clients=32, seconds=load_seconds)
     if with_exports:

@@ -34,7 +34,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from graph.errors import InvalidParameter, NotFound
 from graph.records import EntityType, Predicate
 from graph.store.base import Store
-from graph.views import EvidenceRef, project_graph, type_of_key
+from graph.views import EvidenceRef, neighbourhood, project_graph, type_of_key
 from graph.vocab import PREFIXES, PROPERTY_OF, document_id_of_iri, document_iri, entity_iri, key_of_entity_iri
 
 # name -> (media type, file extension)
@@ -791,15 +791,19 @@ def iter_export(
     types: set[EntityType] | None = None,
     predicates: set[Predicate] | None = None,
     documents: set[str] | None = None,
+    focus: str | None = None,
+    hops: int = 1,
     layout: bool = False,
     analytics: bool = False,
 ) -> Iterator[bytes]:
     """Export the store in any format of EXPORT_FORMATS, as byte chunks (for streaming responses).
 
-    Every format takes the filters; RDF formats filtered by type or predicate keep the statements of
-    the filtered view (its entities, its facts and their evidence). `layout` (x/y positions) and
-    `analytics` (community, pagerank and betweenness node attributes) apply to view formats only.
-    Errors (unknown format, unknown document, refused option) are raised before the first chunk.
+    Every format takes the filters, and `focus` (an entity key) keeps only the entities within `hops`
+    facts of it; RDF formats so filtered keep the statements of the filtered view (its entities, its
+    facts and their evidence). `layout` (x/y positions) and `analytics` (community, pagerank and
+    betweenness node attributes, measured on the view before `focus` cuts it) apply to view formats
+    only. Errors (unknown format, document or entity, refused option) are raised before the first
+    chunk.
     """
     name = check_format(fmt)
     # Resolve the documents now so a bad id fails before the response starts.
@@ -811,15 +815,19 @@ def iter_export(
                 f"'{name}' exports the stored RDF: layout and analytics only apply to the view formats "
                 f"({', '.join(sorted(VIEW_FORMATS))})."
             )
-        if types is None and predicates is None:
+        if types is None and predicates is None and focus is None:
             return iter_rdf(store, name, documents=documents)
         view = project_graph(store, types=types, predicates=predicates, documents=documents)
+        if focus is not None:
+            view = neighbourhood(view, focus, hops)
         return iter_rdf(store, name, documents=documents, view=view)
     graph = project_graph(store, types=types, predicates=predicates, documents=documents)
     if analytics:
         from graph.analytics import analyze, annotate
 
         annotate(graph, analyze(graph))
+    if focus is not None:
+        graph = neighbourhood(graph, focus, hops)
     if layout:
         graph = with_layout(graph)
     return iter_view(graph, name)
@@ -833,6 +841,8 @@ def export(
     types: set[EntityType] | None = None,
     predicates: set[Predicate] | None = None,
     documents: set[str] | None = None,
+    focus: str | None = None,
+    hops: int = 1,
     layout: bool = False,
     analytics: bool = False,
 ) -> None:
@@ -843,6 +853,8 @@ def export(
         types=types,
         predicates=predicates,
         documents=documents,
+        focus=focus,
+        hops=hops,
         layout=layout,
         analytics=analytics,
     ):
@@ -856,6 +868,8 @@ def export_bytes(
     types: set[EntityType] | None = None,
     predicates: set[Predicate] | None = None,
     documents: set[str] | None = None,
+    focus: str | None = None,
+    hops: int = 1,
     layout: bool = False,
     analytics: bool = False,
 ) -> bytes:
@@ -867,6 +881,8 @@ def export_bytes(
             types=types,
             predicates=predicates,
             documents=documents,
+            focus=focus,
+            hops=hops,
             layout=layout,
             analytics=analytics,
         )

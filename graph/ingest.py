@@ -117,12 +117,12 @@ def store_extraction(extraction: Extraction, store: Store, *, reconcile: bool = 
     are then matched with those of other documents (graph/reconcile.py).
     """
     from graph.rdf import extraction_to_graph, to_ntriples
-    from graph.reconcile import apply_merges_to_graph, load_canonical_keys
+    from graph.reconcile import load_canonical_keys, rekey_ntriples
 
     document = extraction.document
     iri = str(document_iri(document.id))
-    graph = apply_merges_to_graph(extraction_to_graph(extraction), load_canonical_keys(store))
-    store.add_document(iri, to_ntriples(graph))
+    ntriples = to_ntriples(extraction_to_graph(extraction))
+    store.add_document(iri, rekey_ntriples(ntriples, load_canonical_keys(store)))
     if reconcile:
         reconcile_documents(store, [document.id])
     return DocumentSummary(

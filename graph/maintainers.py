@@ -426,7 +426,7 @@ def import_maintainers(
     """Store a maintainers list as its own named graph (replacing an earlier import of the same source),
     then match its people with those read from texts."""
     from graph.rdf import to_ntriples
-    from graph.reconcile import apply_merges_to_graph, load_canonical_keys
+    from graph.reconcile import load_canonical_keys, rekey_ntriples
     from graph.reconcile import reconcile as reconcile_store
 
     if date is not None:
@@ -438,8 +438,8 @@ def import_maintainers(
             raise InvalidParameter(f"date {date!r} is not an ISO date (YYYY-MM-DD).") from error
     listing = read_maintainers(data, source, date=date, document_id=document_id)
     document = listing.extraction.document
-    graph = apply_merges_to_graph(maintainers_graph(listing), load_canonical_keys(store))
-    store.add_document(str(document_iri(document.id)), to_ntriples(graph))
+    ntriples = to_ntriples(maintainers_graph(listing))
+    store.add_document(str(document_iri(document.id)), rekey_ntriples(ntriples, load_canonical_keys(store)))
     merges = 0
     if reconcile:
         merges = len(reconcile_store(store, document_ids=[document.id]).merges)

@@ -202,7 +202,8 @@ def _documents_along(view: nx.MultiDiGraph, nodes: list[str]) -> set[str]:
 def find_entity_key(view: nx.MultiDiGraph, name_or_key: str) -> str:
     """The key of the entity named `name_or_key`: a key of the view, or a name, alias or handle.
 
-    Raises NotFound when nothing is named so and InvalidParameter when several entities are.
+    One entity whose canonical name it is wins over others that have it as an alias. Raises NotFound
+    when nothing is named so and InvalidParameter when several entities are.
     """
     value = name_or_key.strip()
     if value in view:
@@ -210,6 +211,12 @@ def find_entity_key(view: nx.MultiDiGraph, name_or_key: str) -> str:
     if is_entity_key(value):
         raise NotFound(f"No entity with key {value!r}; GET /search?q=NAME finds keys.")
     folded = fold_name(value)
+    by_label = sorted(
+        key for key, attrs in view.nodes(data=True) if folded and fold_name(attrs.get("label", "")) == folded
+    )
+    if len(by_label) == 1:
+        # A canonical name wins over the same words used as another entity's alias.
+        return by_label[0]
     matches = sorted(
         key
         for key, attrs in view.nodes(data=True)

@@ -353,37 +353,8 @@ def canonical_keys(merges: Iterable[Merge]) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Rewriting one document's graph (pure): used when a document is stored
+# The merges in force
 # ---------------------------------------------------------------------------------------------------
-
-
-def apply_merges_to_graph(graph: Graph, canonical: Mapping[str, str]) -> Graph:
-    """A document graph with merged entity IRIs replaced by their kept IRI, each marked `mkg:extractedAs`.
-
-    An entity is left as it is when the document also names the kept entity itself: the document tells
-    them apart.
-    """
-    if not canonical:
-        return graph
-    typed = {str(s) for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}
-    rename: dict[URIRef, URIRef] = {}
-    for iri in typed:
-        key = key_of_entity_iri(iri)
-        target = canonical.get(key) if key is not None else None
-        if target is not None and str(entity_iri(target)) not in typed:
-            rename[URIRef(iri)] = entity_iri(target)
-    if not rename:
-        return graph
-    rewritten = Graph()
-    for prefix, namespace in graph.namespaces():
-        rewritten.bind(prefix, namespace)
-    for s, p, o in graph:
-        new_s = rename.get(s, s) if isinstance(s, URIRef) else s
-        new_o = rename.get(o, o) if isinstance(o, URIRef) and p != MKG.extractedAs else o
-        rewritten.add((new_s, p, new_o))
-    for old, new in rename.items():
-        rewritten.add((new, MKG.extractedAs, old))
-    return rewritten
 
 
 def load_canonical_keys(store: Store) -> dict[str, str]:
@@ -617,70 +588,118 @@ def _records_ntriples(merges: Sequence[Merge], separations: Sequence[Separation]
     return to_ntriples(graph)
 
 
-def _records_update(merges: Sequence[Merge], separations: Sequence[Separation]) -> str:
-    graph = _reconciliation_graph()
-    body = _records_ntriples(merges, separations)
-    return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{body}}} }}"
+def _write_records(store: Store, merges: Sequence[Merge], separations: Sequence[Separation]) -> None:
+    store.add_document(str(reconciliation_graph_iri()), _records_ntriples(merges, separations))
 
 
-def _not_records_graph() -> str:
-    return f"FILTER(?g != {_reconciliation_graph()})"
+_EXTRACTED_AS = f"<{MKG.extractedAs}>"
+_RDF_TYPE = f"<{RDF.type}>"
 
 
-def _mark_update(old: str, new: str, graphs: Sequence[str] | None = None) -> str:
-    """Mark, in each document graph naming `old` (and not `new`), that `old` is what it said."""
-    old_iri, new_iri = _iri(entity_iri(old)), _iri(entity_iri(new))
-    only = f"VALUES ?g {{ {' '.join(_iri(g) for g in graphs)} }}" if graphs is not None else ""
-    return f"""INSERT {{ GRAPH ?g {{ {old_iri} mkg:extractedAs {old_iri} }} }}
-WHERE {{ {only}
-  GRAPH ?g {{ {old_iri} a ?class }} {_not_records_graph()}
-  FILTER NOT EXISTS {{ GRAPH ?g {{ {old_iri} mkg:extractedAs ?earlier }} }}
-  FILTER NOT EXISTS {{ GRAPH ?g {{ {new_iri} a ?other }} }}
+def rekey_ntriples(ntriples: str, renames: Mapping[str, str]) -> str:
+    """A document graph (N-Triples) with entities re-keyed: `renames` maps current keys to new ones.
+
+    Each re-keyed entity carries `mkg:extractedAs` the IRI the document itself gave it (kept through
+    later re-keyings, dropped when the entity gets that IRI back). An entity is left as it is when the
+    graph already names its new key: the document tells the two apart.
+    """
+    lines = [line for line in ntriples.splitlines() if line.strip()]
+    parts = [_split_triple(line) for line in lines]
+    typed = {s for s, p, _ in parts if p == _RDF_TYPE}
+    original = {s: o for s, p, o in parts if p == _EXTRACTED_AS}
+    moves: dict[str, str] = {}
+    for old, new in renames.items():
+        old_iri, new_iri = f"<{entity_iri(old)}>", f"<{entity_iri(new)}>"
+        if old_iri in typed and new_iri not in typed and old_iri != new_iri:
+            moves[old_iri] = new_iri
+    if not moves:
+        return ntriples
+    out: set[str] = set()
+    for s, p, o in parts:
+        if p == _EXTRACTED_AS and s in moves:
+            continue  # rewritten below
+        new_s = moves.get(s, s)
+        new_o = o if p == _EXTRACTED_AS else moves.get(o, o)
+        out.add(f"{new_s} {p} {new_o} .\n")
+    for old_iri, new_iri in moves.items():
+        first = original.get(old_iri, old_iri)
+        if first != new_iri:
+            out.add(f"{new_iri} {_EXTRACTED_AS} {first} .\n")
+    return "".join(sorted(out))
+
+
+def _split_triple(line: str) -> tuple[str, str, str]:
+    # Subjects and predicates are IRIs (no blank nodes are minted), so neither holds a space.
+    subject, predicate, rest = line.split(" ", 2)
+    return subject, predicate, rest.rstrip().removesuffix(".").rstrip()
+
+
+def _rekey_documents(store: Store, renames_by_graph: Mapping[str, Mapping[str, str]]) -> None:
+    """Re-key entities in each of these document graphs, one graph (one transaction) at a time."""
+    records = str(reconciliation_graph_iri())
+    for graph, renames in sorted(renames_by_graph.items()):
+        if graph == records or not renames or not store.has_document(graph):
+            continue
+        before = store.get_graph(graph, "application/n-triples").decode("utf-8")
+        after = rekey_ntriples(before, renames)
+        if after != before:
+            store.add_document(graph, after)
+
+
+def _graphs_naming(store: Store, keys: Iterable[str]) -> dict[str, set[str]]:
+    """Key -> the document graphs in which an entity has that key."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    result = store.select(
+        _PREFIXES
+        + f"""SELECT DISTINCT ?e ?g WHERE {{
+  VALUES ?e {{ {" ".join(_iri(entity_iri(k)) for k in wanted)} }}
+  GRAPH ?g {{ ?e a ?class }}
 }}"""
+    )
+    found: dict[str, set[str]] = defaultdict(set)
+    for row in result.rows:
+        key, graph = key_of_entity_iri(_v(row, "e") or ""), _v(row, "g")
+        if key is not None and graph is not None:
+            found[key].add(graph)
+    return found
 
 
-def _retarget_update(old: str, new: str, original: str | None = None) -> str:
-    """Rename `old` to `new` in the document graphs where `old` is marked (as `original`, if given)."""
-    old_iri, new_iri = _iri(entity_iri(old)), _iri(entity_iri(new))
-    marked = _iri(entity_iri(original)) if original is not None else "?original"
-    return f"""DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }}
-INSERT {{ GRAPH ?g {{ ?s2 ?p ?o2 }} }}
-WHERE {{
-  GRAPH ?g {{
-    {old_iri} mkg:extractedAs {marked} .
-    ?s ?p ?o .
-    FILTER(?s = {old_iri} || (?o = {old_iri} && ?p != mkg:extractedAs))
-  }}
-  FILTER NOT EXISTS {{ GRAPH ?g {{ {new_iri} a ?other }} }}
-  {_not_records_graph()}
-  BIND(IF(?s = {old_iri}, {new_iri}, ?s) AS ?s2)
-  BIND(IF(?o = {old_iri} && ?p != mkg:extractedAs, {new_iri}, ?o) AS ?o2)
+def _graphs_marking(store: Store, originals: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(graph, current key, original key) for every entity re-keyed from one of `originals`."""
+    wanted = sorted(set(originals))
+    if not wanted:
+        return []
+    result = store.select(
+        _PREFIXES
+        + f"""SELECT ?g ?e ?x WHERE {{
+  VALUES ?x {{ {" ".join(_iri(entity_iri(k)) for k in wanted)} }}
+  GRAPH ?g {{ ?e mkg:extractedAs ?x }}
 }}"""
-
-
-def _unmark_self_update(key: str) -> str:
-    node = _iri(entity_iri(key))
-    return f"DELETE WHERE {{ GRAPH ?g {{ {node} mkg:extractedAs {node} }} }}"
-
-
-def _run(store: Store, operations: Sequence[str]) -> None:
-    if operations:
-        store.update(_PREFIXES + " ;\n".join(operations))
+    )
+    found = []
+    for row in result.rows:
+        graph = _v(row, "g")
+        current = key_of_entity_iri(_v(row, "e") or "")
+        first = key_of_entity_iri(_v(row, "x") or "")
+        if graph is not None and current is not None and first is not None:
+            found.append((graph, current, first))
+    return sorted(found)
 
 
 def record_merges(store: Store, chosen: Sequence[Candidate], *, at: str | None = None) -> list[Merge]:
-    """Record these merges and re-key every document graph, in one transaction."""
+    """Re-key every document graph naming a folded key, then record the merges."""
     existing = load_merges(store)
-    separations = load_separations(store)
     when = at or _now()
     new = [Merge(c.merged, c.into, c.features, c.score, when) for c in chosen]
-    operations = [_records_update([*existing, *new], separations)]
-    for merge in new:
-        operations.append(_mark_update(merge.merged, merge.into))
-        operations.append(_retarget_update(merge.merged, merge.into))
-        # A document that also names the kept entity keeps its own reading, unmarked.
-        operations.append(_unmark_self_update(merge.merged))
-    _run(store, operations)
+    renames: dict[str, dict[str, str]] = defaultdict(dict)
+    for key, graphs in _graphs_naming(store, (m.merged for m in new)).items():
+        target = next(m.into for m in new if m.merged == key)
+        for graph in graphs:
+            renames[graph][key] = target
+    _rekey_documents(store, renames)
+    _write_records(store, [*existing, *new], load_separations(store))
     return new
 
 
@@ -696,6 +715,11 @@ def split(store: Store, merged_key: str, *, at: str | None = None) -> Merge:
     before = canonical_keys(merges)
     remaining = [m for m in merges if m is not undone]
     after = canonical_keys(remaining)
+    changed = {first for first in before if after.get(first, first) != before[first]}
+    renames: dict[str, dict[str, str]] = defaultdict(dict)
+    for graph, current, first in _graphs_marking(store, changed):
+        renames[graph][current] = after.get(first, first)
+    _rekey_documents(store, renames)
     when = at or _now()
     separations = load_separations(store)
     kept_apart = {frozenset(s.keys) for s in separations}
@@ -703,15 +727,7 @@ def split(store: Store, merged_key: str, *, at: str | None = None) -> Merge:
         if frozenset((merged_key, other)) not in kept_apart:
             separations.append(Separation((min(merged_key, other), max(merged_key, other)), ("split",), when))
             kept_apart.add(frozenset((merged_key, other)))
-    operations = [_records_update(remaining, separations)]
-    for original, old in sorted(before.items()):
-        new = after.get(original, original)
-        if new != old:
-            operations.append(_retarget_update(old, new, original))
-    for original in sorted(before):
-        if after.get(original, original) == original:
-            operations.append(_unmark_self_update(original))
-    _run(store, operations)
+    _write_records(store, remaining, separations)
     return undone
 
 
@@ -821,7 +837,7 @@ def disambiguate(
     known = {frozenset(s.keys) for s in separations}
     additions: list[Separation] = []
     rekeyed: dict[str, tuple[str, ...]] = {}
-    operations: list[str] = []
+    renames: dict[str, dict[str, str]] = defaultdict(dict)
     for key, readings in sorted(by_key.items()):
         if DISAMBIGUATOR in key or (len(readings) < 2 and key not in told_apart):
             continue
@@ -829,20 +845,17 @@ def disambiguate(
             continue
         earlier = set(readings) - focused if focused is not None else set(readings)
         plan = plan_disambiguation(key, readings, existing=told_apart.get(key), first=earlier, taken=by_key)
+        for document_id, new in plan.items():
+            renames[str(document_iri(document_id))][key] = new
         for new in sorted(set(plan.values())):
-            documents = tuple(sorted(d for d, k in plan.items() if k == new))
-            graphs = [str(document_iri(d)) for d in documents]
-            operations.append(_mark_update(key, new, graphs))
-            operations.append(_retarget_update(key, new, key))
-            operations.append(_unmark_self_update(key))
-            rekeyed[new] = documents
+            rekeyed[new] = tuple(sorted(d for d, k in plan.items() if k == new))
             if frozenset((key, new)) not in known:
                 known.add(frozenset((key, new)))
                 additions.append(Separation((min(key, new), max(key, new)), ("different_employer",), when))
-    if not operations:
+    if not renames:
         return ReconcileReport()
-    operations.insert(0, _records_update(load_merges(store), [*separations, *additions]))
-    _run(store, operations)
+    _rekey_documents(store, renames)
+    _write_records(store, load_merges(store), [*separations, *additions])
     return ReconcileReport(separations=tuple(additions), rekeyed=rekeyed)
 
 

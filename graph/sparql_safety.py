@@ -9,6 +9,7 @@ case or spacing is always seen. Syntax errors are left to the store's parser.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -61,6 +62,7 @@ _TOKEN = re.compile(
 class Token:
     kind: str
     text: str
+    start: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def tokens(sparql: str) -> list[Token]:
         kind = match.lastgroup or "other"
         if kind in ("space", "comment"):
             continue
-        found.append(Token(kind, match.group()))
+        found.append(Token(kind, match.group(), match.start()))
     return found
 
 
@@ -196,3 +198,55 @@ def _resolve(token: Token, base: str, prefixes: dict[str, str]) -> str | None:
             return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
         raise InvalidQuery(f"The prefix {prefix}: used in FROM is not declared; add a PREFIX line for it.")
     return None
+
+
+def with_using_graphs(update: str, using: Sequence[str], using_named: Sequence[str]) -> str:
+    """The update with the protocol's `using-graph-uri` / `using-named-graph-uri` written in as USING /
+    USING NAMED clauses of each DELETE/INSERT … WHERE operation (SPARQL 1.1 Protocol, 2.2.3).
+
+    Raises InvalidQuery when the update has its own USING, USING NAMED or WITH (the protocol forbids
+    both), or a graph IRI cannot be written in SPARQL.
+    """
+    if not using and not using_named:
+        return update
+    found = tokens(update)
+    words = _keywords(found)
+    if "USING" in words or "WITH" in words:
+        raise InvalidQuery(
+            "The update has its own USING or WITH; drop using-graph-uri / using-named-graph-uri, or them."
+        )
+    clauses = " ".join(
+        [f"USING <{_safe_iri(iri)}>" for iri in using]
+        + [f"USING NAMED <{_safe_iri(iri)}>" for iri in using_named]
+    )
+    insert_at: list[int] = []
+    depth = 0
+    previous: Token | None = None
+    for token in found:
+        if token.kind == "other" and token.text == "{":
+            depth += 1
+        elif token.kind == "other" and token.text == "}":
+            depth -= 1
+        elif (
+            depth == 0
+            and token.kind == "word"
+            and token.text.upper() == "WHERE"
+            # After a template's closing brace: the WHERE of DELETE/INSERT {…} WHERE, not DELETE WHERE.
+            and previous is not None
+            and previous.kind == "other"
+            and previous.text == "}"
+        ):
+            insert_at.append(token.start)
+        previous = token
+    for position in reversed(insert_at):
+        update = f"{update[:position]}{clauses}\n{update[position:]}"
+    return update
+
+
+def _safe_iri(iri: str) -> str:
+    if not iri or _IRI_FORBIDDEN.search(iri):
+        raise InvalidQuery(f"{iri!r} is not an IRI that can be used as a graph name.")
+    return iri
+
+
+_IRI_FORBIDDEN = re.compile(r"[\x00-\x20<>\"{}|\\^`]")

@@ -466,9 +466,7 @@ def protocol_section(args: argparse.Namespace) -> list[str]:
         "",
         "The failures are decisions, not defects: a dataset that names a graph the store does not "
         "hold is refused with 400 (the tests name `data0.rdf`, which they never load, and expect an "
-        "empty graph); the protocol's `using-graph-uri` / `using-named-graph-uri` update parameters "
-        "are refused (write USING in the update); and updates get no base IRI, so a relative IRI in "
-        "an update without BASE does not parse.",
+        "empty graph).",
     ]
 
 

@@ -126,3 +126,31 @@ def test_run_in_child_reports_a_failure_of_the_child() -> None:
     result = run_in_child("benchmarks.measure:log_log_slope", 120, sizes=[1.0], times=[1.0])
     assert result["error"].startswith("ZeroDivisionError")
     assert result["child_wall_s"] > 0
+
+
+def test_the_report_puts_the_figures_between_the_markers(tmp_path: Path) -> None:
+    from benchmarks.report import END, START, render, write_into
+
+    results = {
+        "mode": "quick",
+        "machine": {"cpu": "Test CPU", "cores": 2},
+        "extraction": {
+            "corpus": "synthetic",
+            "throughput": {
+                "raw_ner_words_per_s": 2000.0,
+                "ours_words_per_s": 1500.0,
+                "ratio_ours_to_raw_ner_wall": 0.75,
+            },
+            "ingest_scaling": {"points": [{"factor": 1, "words": 1000, "ingest_s": 1.0}], "slope_wall": 1.02},
+        },
+    }
+    figures = render(results)
+    assert "| words/s (wall) | 2000.0 | 1500.0 | 0.75 |" in figures
+    assert "1.02 (wall)" in figures
+    document = tmp_path / "performance.md"
+    document.write_text(f"# Title\n\n{START}\nold figures\n{END}\n\nAfter.\n", encoding="utf-8")
+    write_into(document, figures)
+    text = document.read_text(encoding="utf-8")
+    assert "old figures" not in text
+    assert text.startswith("# Title\n\n" + START + "\nRun: `quick` mode")
+    assert text.endswith(END + "\n\nAfter.\n")

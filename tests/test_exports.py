@@ -48,6 +48,7 @@ from graph.views import project_graph
 from graph.vocab import MKG, document_iri, entity_iri
 from tests.views_fixture import (
     DATADOG,
+    EBPF,
     ENTITIES,
     KUBERNETES,
     LAURENT,
@@ -522,3 +523,17 @@ def test_cytoscape_js_loads_the_cyjs_export(store: Any, view: nx.MultiDiGraph) -
     assert (loaded["nodes"], loaded["edges"]) == (view.number_of_nodes(), view.number_of_edges())
     assert loaded["label"] == "Renée O'Brien" and loaded["degree"] == 5
     assert loaded["x"] == pytest.approx(layout_positions(view)[RENEE][0])
+
+
+def test_focus_exports_the_neighbourhood_in_view_and_rdf_formats(store: Any) -> None:
+    data = json.loads(export_bytes(store, "node-link", focus=DATADOG, hops=1, analytics=True))
+    assert {node["id"] for node in data["nodes"]} == {DATADOG, LAURENT, EBPF}
+    # Analytics are measured on the whole view: Laurent keeps the degree and community it has there.
+    whole = json.loads(export_bytes(store, "node-link", analytics=True))
+    laurent = next(n for n in whole["nodes"] if n["id"] == LAURENT)
+    assert next(n for n in data["nodes"] if n["id"] == LAURENT)["community"] == laurent["community"]
+    triples = Graph().parse(data=export_bytes(store, "ntriples", focus=DATADOG, hops=1), format="nt")
+    mentioned = {str(term) for triple in triples for term in triple}
+    assert str(entity_iri(DATADOG)) in mentioned and str(entity_iri(RENEE)) not in mentioned
+    with pytest.raises(NotFound):
+        export_bytes(store, "gexf", focus="person/nobody")

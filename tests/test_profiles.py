@@ -255,6 +255,8 @@ def test_path_ends_are_found_by_key_or_unique_name() -> None:
     assert find_entity_key(graph, "ada lovelace") == "person/ada"
     with pytest.raises(InvalidParameter, match="person/ada, person/other-ada"):
         find_entity_key(graph, "Ada")
+    graph.add_node("person/ada-junior", label="Ada", type="Person", aliases=[], handles=[])
+    assert find_entity_key(graph, "Ada") == "person/ada-junior"
     with pytest.raises(NotFound):
         find_entity_key(graph, "Charlie")
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -27,7 +27,6 @@ from graph.reconcile import (
     KnownEntity,
     Merge,
     Separation,
-    apply_merges_to_graph,
     canonical_keys,
     choose_merges,
     find_candidates,
@@ -36,6 +35,7 @@ from graph.reconcile import (
     name_tokens,
     name_variants,
     reconcile,
+    rekey_ntriples,
     score_pair,
     split,
 )
@@ -284,22 +284,34 @@ def test_canonical_keys_follow_chains() -> None:
     assert canonical_keys(merges) == {"person/a": "person/c", "person/b": "person/c"}
 
 
-def test_apply_merges_to_graph_rekeys_and_marks_unless_the_document_names_the_kept_entity() -> None:
+def test_rekeying_marks_the_documents_own_key_and_restoring_it_drops_the_mark() -> None:
     extraction = post("d1", "2024-01-01", [("Laurent", Predicate.CONTRIBUTED_TO, "Cilium")])
-    graph = apply_merges_to_graph(
-        extraction_to_graph(extraction), {"person/laurent": "person/laurent-bernaille"}
-    )
+    original = to_ntriples(extraction_to_graph(extraction))
     kept, old = entity_iri("person/laurent-bernaille"), entity_iri("person/laurent")
+
+    merged = rekey_ntriples(original, {"person/laurent": "person/laurent-bernaille"})
+    graph = Graph().parse(data=merged, format="nt")
     assert (kept, MKG.contributedTo, entity_iri("project/cilium")) in graph
     assert (kept, MKG.extractedAs, old) in graph
     assert not any(s == old for s in graph.subjects())
 
-    both = Graph()
-    both.add((old, URIRef(str(MKG.alias)), kept))
-    both += extraction_to_graph(extraction)
-    both.add((kept, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), MKG.Person))
-    unchanged = apply_merges_to_graph(both, {"person/laurent": "person/laurent-bernaille"})
-    assert (old, MKG.contributedTo, entity_iri("project/cilium")) in unchanged
+    # A later merge moves the mark along; giving the entity its own key back drops it.
+    moved = rekey_ntriples(merged, {"person/laurent-bernaille": "person/laurent-b"})
+    assert (entity_iri("person/laurent-b"), MKG.extractedAs, old) in Graph().parse(data=moved, format="nt")
+    assert rekey_ntriples(moved, {"person/laurent-b": "person/laurent"}) == original
+
+
+def test_rekeying_leaves_an_entity_alone_when_the_document_names_the_new_key_too() -> None:
+    extraction = post(
+        "d1",
+        "2024-01-01",
+        [
+            ("Laurent", Predicate.CONTRIBUTED_TO, "Cilium"),
+            ("Laurent Bernaille", Predicate.WORKS_AT, "Datadog"),
+        ],
+    )
+    original = to_ntriples(extraction_to_graph(extraction))
+    assert rekey_ntriples(original, {"person/laurent": "person/laurent-bernaille"}) == original
 
 
 # ---------------------------------------------------------------------------------------------------

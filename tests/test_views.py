@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from graph.analytics import (
 from graph.errors import InvalidParameter, NotFound
 from graph.records import EntityType, Predicate
 from graph.views import neighbourhood, plain_edges, project_graph, shortest_paths
-from graph.vocab import MKG, document_iri, entity_iri
+from graph.vocab import MKG, PROPERTY_OF, document_iri, entity_iri, entity_key, evidence_iri
 from tests.views_fixture import (
     BOB,
     CILIUM,
@@ -357,3 +358,65 @@ def test_pagerank_sums_to_one_and_paths_are_walkable(graph: nx.MultiDiGraph) -> 
         for hop, (a, b) in zip(path, zip(walked, walked[1:], strict=False), strict=True):
             assert (hop.source, hop.target) == (a, b)
             assert graph.has_edge(hop.subject, hop.object, key=hop.predicate.value)
+
+
+PEOPLE = [f"Person {name}" for name in "ABCD"]
+PROJECTS = [f"Project {name}" for name in "XY"]
+RANDOM_FACTS = st.lists(
+    st.tuples(
+        st.sampled_from(["doc-1", "doc-2", "doc-3"]),
+        st.sampled_from(PEOPLE),
+        st.sampled_from([Predicate.CONTRIBUTED_TO, Predicate.MAINTAINER_OF]),
+        st.sampled_from(PROJECTS),
+        st.sampled_from(["0.5", "0.75", "0.9"]),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(RANDOM_FACTS)
+def test_projection_counts_every_evidence_of_every_fact(
+    facts: list[tuple[str, str, Predicate, str, str]],
+) -> None:
+    store = DatasetStore()
+    by_document: dict[str, list[tuple[str, Predicate, str, str]]] = {}
+    for doc_id, person, predicate, project, confidence in facts:
+        by_document.setdefault(doc_id, []).append((person, predicate, project, confidence))
+    for doc_id, statements in by_document.items():
+        graph = Graph()
+        for index, (person, predicate, project, confidence) in enumerate(statements):
+            s = entity_iri(entity_key(EntityType.PERSON, person))
+            o = entity_iri(entity_key(EntityType.PROJECT, project))
+            graph.add((s, rdf_namespaces.RDF.type, MKG.Person))
+            graph.add((s, rdf_namespaces.RDFS.label, Literal(person)))
+            graph.add((o, rdf_namespaces.RDF.type, MKG.Project))
+            graph.add((s, PROPERTY_OF[predicate], o))
+            evidence = evidence_iri(doc_id, index)
+            graph.add((evidence, rdf_namespaces.RDF.type, MKG.FactEvidence))
+            graph.add((evidence, rdf_namespaces.RDF.subject, s))
+            graph.add((evidence, rdf_namespaces.RDF.predicate, PROPERTY_OF[predicate]))
+            graph.add((evidence, rdf_namespaces.RDF.object, o))
+            graph.add((evidence, MKG.confidence, Literal(confidence, datatype=rdf_namespaces.XSD.decimal)))
+        store.add_document(str(document_iri(doc_id)), graph.serialize(format="nt"))
+    view = project_graph(store)
+    expected_count: Counter[tuple[str, str, str]] = Counter()
+    expected_confidence: dict[tuple[str, str, str], float] = {}
+    expected_documents: dict[tuple[str, str, str], set[str]] = {}
+    for doc_id, person, predicate, project, confidence in facts:
+        fact = (
+            entity_key(EntityType.PERSON, person),
+            predicate.value,
+            entity_key(EntityType.PROJECT, project),
+        )
+        expected_count[fact] += 1
+        expected_confidence[fact] = max(expected_confidence.get(fact, 0.0), float(confidence))
+        expected_documents.setdefault(fact, set()).add(doc_id)
+    assert edges_of(view) == {(s, p, o) for s, p, o in expected_count}
+    for (s, p, o), count in expected_count.items():
+        data = view.get_edge_data(s, o, key=p)
+        assert data["evidence_count"] == count
+        assert data["confidence"] == pytest.approx(expected_confidence[(s, p, o)])
+        assert data["documents"] == sorted(expected_documents[(s, p, o)])
+    for key, data in view.nodes(data=True):
+        assert data["degree"] == view.degree(key)

@@ -60,6 +60,9 @@ class ExplorerConfig(BaseModel):
     colours: dict[str, str] = Field(description="Node colour of each entity type, as #rrggbb.")
     export_formats: list[ExportFormat] = Field(description="Empty when the server has no /export route.")
     search_route: str = Field(description="Where the search box looks names up: /search, else /entities.")
+    export_parameters: list[str] = Field(
+        description="Query parameters /export takes (filters the page may pass)."
+    )
     max_view_nodes: int
     default_view_nodes: int
 
@@ -185,11 +188,23 @@ def explorer_view(
     )
 
 
+def get_operation(app: FastAPI, path: str) -> dict[str, Any] | None:
+    """The OpenAPI description of GET `path`, or None when the app does not serve it."""
+    # The schema (built once, then cached by FastAPI), not app.routes: included routers are not
+    # flattened into app.routes in every FastAPI version.
+    operation: dict[str, Any] | None = app.openapi().get("paths", {}).get(path, {}).get("get")
+    return operation
+
+
 def has_route(app: FastAPI, path: str) -> bool:
-    """True when the app documents GET `path` in its OpenAPI schema (built once, then cached by FastAPI)."""
-    # The schema, not app.routes: included routers are not flattened into app.routes in every version.
-    operations = app.openapi().get("paths", {}).get(path, {})
-    return "get" in operations
+    """True when the app serves GET `path`."""
+    return get_operation(app, path) is not None
+
+
+def query_parameters(app: FastAPI, path: str) -> list[str]:
+    """Names of the query parameters GET `path` takes, in schema order."""
+    operation = get_operation(app, path) or {}
+    return [item["name"] for item in operation.get("parameters", []) if item.get("in") == "query"]
 
 
 @router.get("/explorer/config", response_model=ExplorerConfig, summary="Settings of the explorer page")
@@ -209,6 +224,7 @@ def explorer_config(request: Request) -> ExplorerConfig:
         colours={kind: "#{:02x}{:02x}{:02x}".format(*rgb) for kind, rgb in TYPE_COLOURS.items()},
         export_formats=formats,
         search_route="/search" if has_route(request.app, "/search") else "/entities",
+        export_parameters=query_parameters(request.app, "/export"),
         max_view_nodes=MAX_VIEW_NODES,
         default_view_nodes=DEFAULT_VIEW_NODES,
     )

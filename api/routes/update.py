@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from api.deps import SettingsDep, StoreDep, WriteLockDep
 from api.routes.sparql import read_body
 from graph.errors import Forbidden, InvalidQuery, UnsupportedMediaType
-from graph.sparql_safety import check_update
+from graph.sparql_safety import check_update, with_using_graphs
 
 router = APIRouter(tags=["sparql"])
 
@@ -61,13 +61,8 @@ async def read_update(request: Request, settings: SettingsDep) -> str:
             raise InvalidQuery("Give exactly one `update` field.")
         text = updates[0]
         params = {**params, **form}
-    if "using-graph-uri" in params or "using-named-graph-uri" in params:
-        raise InvalidQuery(
-            "using-graph-uri and using-named-graph-uri are not supported; write USING / USING NAMED in "
-            "the update itself."
-        )
     check_update(text, max_chars=settings.max_query_chars)
-    return text
+    return with_using_graphs(text, params.get("using-graph-uri", []), params.get("using-named-graph-uri", []))
 
 
 UpdateDep = Annotated[str, Depends(read_update)]
@@ -103,11 +98,16 @@ RESPONSES: dict[int | str, dict[str, object]] = {
         }
     },
 )
-def sparql_update(_admin: StoreAdminDep, update: UpdateDep, store: StoreDep, lock: WriteLockDep) -> Response:
+def sparql_update(
+    request: Request, _admin: StoreAdminDep, update: UpdateDep, store: StoreDep, lock: WriteLockDep
+) -> Response:
     """Run a SPARQL 1.1 Update (body `application/sparql-update`, or a form with `update=`), in one
     transaction. Afterwards the default graph is again the union of the named graphs: what an update
     writes to the default graph directly is replaced. LOAD and SERVICE are refused (no outbound requests).
+    Relative IRIs resolve against this endpoint's URL unless the update sets a BASE.
     """
+    # The service's base IRI (which the protocol lets it define) is the endpoint's own URL.
+    base_iri = str(request.url.replace(query=""))
     with lock:
-        store.update(update)
+        store.update(update, base_iri=base_iri)
     return Response(status_code=204)

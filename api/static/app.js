@@ -405,8 +405,15 @@
     );
   }
 
-  async function selectEntity(id) {
+  // Centre on an entity and show its profile; the address (#id) follows, so it can be shared and Back
+  // returns to the previous entity.
+  async function selectEntity(id, { remember = true } = {}) {
+    if (remember && decodeURIComponent(location.hash.slice(1)) !== id) history.pushState(null, "", `#${id}`);
     await Promise.all([showProfile(id), loadView(id)]);
+  }
+
+  function entityInAddress() {
+    return decodeURIComponent(location.hash.slice(1)).trim() || null;
   }
 
   // ------------------------------------------------------------------------------------------ profile
@@ -503,14 +510,26 @@
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
+  // The current filters under the names /export takes: `types=A,B` or, for a singular name, `type=A&type=B`.
+  function exportFilterParams() {
+    const accepted = new Set(state.config.export_parameters || []);
+    const out = new URLSearchParams();
+    for (const [name, value] of filterParams()) {
+      const singular = name.replace(/s$/, "");
+      if (accepted.has(name)) out.set(name, value);
+      else if (accepted.has(singular)) for (const part of value.split(",")) out.append(singular, part);
+    }
+    return out;
+  }
+
   function updateExportLinks() {
     const formats = state.config ? state.config.export_formats : [];
     $("export-block").hidden = formats.length === 0;
-    const params = filterParams();
+    const params = exportFilterParams();
     refill($("export-links"),
       ...formats.map((format) => {
         const query = new URLSearchParams({ format: format.name });
-        for (const [name, value] of params) query.set(name, value);
+        for (const [name, value] of params) query.append(name, value);
         return el("li", {},
           el("a", { href: `/export?${query}`, download: `maintainer-kg${format.extension}`, title: format.description },
             format.name),
@@ -592,7 +611,14 @@
     createCanvas(false);
     buildFilters(state.config);
     updateExportLinks();
-    await loadView(null);
+    window.addEventListener("popstate", () => {
+      const id = entityInAddress();
+      if (id) selectEntity(id, { remember: false });
+      else loadView(null);
+    });
+    const start = entityInAddress();
+    if (start) await selectEntity(start, { remember: false });
+    else await loadView(null);
     document.body.dataset.ready = "true";
   }
 

@@ -174,7 +174,7 @@ def _name_words(least: int, most: int) -> list[dict[str, Any]]:
 
 
 def _group_patterns() -> Iterator[dict[str, Any]]:
-    """Kubernetes SIGs, working groups and committees: organisations by the gold policy."""
+    """Kubernetes SIGs, working groups and committees, which the ontology types as organisations."""
     label = EntityType.ORGANIZATION.value
     rules = [
         [{"TEXT": {"IN": ["SIG", "Sig"]}}, {"TEXT": "-", "OP": "?"}, LINE_BREAK, *_name_words(1, 3)],
@@ -218,8 +218,8 @@ class SoftBreakTokenizer:
     """The model's tokenizer, reading a line break inside a paragraph as the space it stands for.
 
     Hard-wrapped Markdown breaks names across lines ('Marek\\nSiarkowicz'); the model reads a line
-    break as a token of its own and loses such names. Each break is replaced by one space, so every
-    character offset of the Doc is still the offset in the document text.
+    break as a token of its own and loses such names. Each break (with the blanks around it) becomes
+    as many spaces, so `doc.text` has spaces there but every character offset is the document's.
     """
 
     def __init__(self, tokenizer: Callable[[str], Doc]) -> None:

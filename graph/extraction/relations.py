@@ -1015,6 +1015,8 @@ def _agents(
         if nxt is None or nxt.start - end > 2 or not _fits(nxt, kinds):
             return []
         return _list_around(segment, doc, nxt, kinds, +1)
+    if rule.noun and _apposed_to_other(segment, doc, start, kinds):
+        return []
     syntactic = _clause_agent(segment, doc, trigger, kinds, rule.noun)
     if syntactic:
         return _coordinated(segment, doc, syntactic[0], kinds) if len(syntactic) == 1 else syntactic
@@ -1025,8 +1027,6 @@ def _agents(
             gap = [doc[i].lower_ for i in range(end, nxt.start) if not doc[i].is_space]
             if gap and all(w in (":", "-", "--", "---", "—", "–") for w in gap):
                 return _list_around(segment, doc, nxt, kinds, +1)
-    if rule.noun and syntactic is None and _apposed_to_other(segment, doc, start, kinds):
-        return []
     if (syntactic is None and rule.nearest_fallback) or rule.default_agent_is_speaker:
         party = _nearest_left(segment, start, kinds, limit=12 if rule.noun else 20, doc=doc)
         if party is not None:
@@ -1640,8 +1640,8 @@ def find_facts(doc: Doc, document: Document, resolution: Resolution) -> list[Fac
             found.extend(structural(ctx, segment))
 
     teams = _team_organisations(found, resolution)
-    facts: list[Fact] = []
-    seen: set[tuple[str, Predicate, str, int, int]] = set()
+    # One fact per (subject, predicate, object, evidence sentence): the most confident reading wins.
+    kept: dict[tuple[str, Predicate, str, int, int], Fact] = {}
     for item in found:
         subject = _resolve_we(item.subject, item.predicate, True, teams, ctx)
         obj = _resolve_we(item.object, item.predicate, False, teams, ctx)
@@ -1653,18 +1653,20 @@ def find_facts(doc: Doc, document: Document, resolution: Resolution) -> list[Fac
             continue
         evidence = _evidence(ctx, item.segment)
         identity = (subject.key, item.predicate, obj.key, evidence.start, evidence.end)
-        if identity in seen:
+        if identity in kept and kept[identity].confidence >= item.confidence:
             continue
-        seen.add(identity)
         trigger_char = doc[item.trigger].idx - doc[item.segment.start].idx
         since = None
         if item.predicate not in (P.SPOKE_AT, P.ATTENDED):
             sentence = doc[item.segment.start : item.segment.end].text
             since = time_near(sentence, trigger_char, document.metadata.date)
-        facts.append(Fact(subject.key, item.predicate, obj.key, evidence, item.confidence, item.rule, since))
+        kept[identity] = Fact(
+            subject.key, item.predicate, obj.key, evidence, item.confidence, item.rule, since
+        )
     for fact in _interview_facts(ctx, segments):
-        identity = (fact.subject, fact.predicate, fact.object, fact.evidence.start, fact.evidence.end)
-        if identity not in seen:
-            seen.add(identity)
-            facts.append(fact)
-    return sorted(facts, key=lambda f: (f.evidence.start, f.subject, f.predicate.value, f.object, f.rule))
+        kept.setdefault(
+            (fact.subject, fact.predicate, fact.object, fact.evidence.start, fact.evidence.end), fact
+        )
+    return sorted(
+        kept.values(), key=lambda f: (f.evidence.start, f.subject, f.predicate.value, f.object, f.rule)
+    )

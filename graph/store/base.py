@@ -98,8 +98,8 @@ class Store(Protocol):
         Raises NotFound when the named graph does not exist.
         """
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update."""
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update; relative IRIs resolve against `base_iri` when the update sets no BASE."""
 
     def triple_count(self) -> int:
         """Number of quads in the document graphs."""

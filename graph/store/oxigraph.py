@@ -81,6 +81,8 @@ class OxigraphStore:
             self._store = pyoxigraph.Store(str(self.path))
         except OSError as error:
             raise StoreUnavailable(_open_failure(self.path, error)) from error
+        # Snapshots left by an earlier process (killed before close) are stale; this one holds the lock.
+        shutil.rmtree(self._snapshot_root(), ignore_errors=True)
         if self._union_is_missing():
             self.rebuild_union()
 
@@ -234,12 +236,12 @@ class OxigraphStore:
         assert self.path is not None
         return self.path.with_name(self.path.name + ".snapshots")
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL 1.1 Update on the document graphs, then recompute the default graph.
 
         Both happen in one transaction; what the update writes to the default graph itself is replaced.
         """
-        self._run_update(with_union_rebuilt(sparql))
+        self._run_update(with_union_rebuilt(sparql), base_iri)
 
     def rebuild_union(self) -> None:
         """Recompute the default graph as the merge of all document graphs."""
@@ -286,10 +288,10 @@ class OxigraphStore:
         except OSError as error:
             raise StoreUnavailable(f"The store could not be read: {error}") from error
 
-    def _run_update(self, sparql: str) -> None:
+    def _run_update(self, sparql: str, base_iri: str | None = None) -> None:
         self._generation += 1
         try:
-            self._live.update(sparql)
+            self._live.update(sparql, base_iri=base_iri)
         except SyntaxError as error:
             raise InvalidQuery(f"The SPARQL update does not parse: {error}") from error
         except OSError as error:

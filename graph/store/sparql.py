@@ -172,12 +172,15 @@ class RemoteSparqlStore:
         body, _ = self.query_raw(graph_construct(graph_iri), media_type)
         return body
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL 1.1 Update on the document graphs, then recompute the default graph.
 
         Both happen in one request (one transaction); what the update writes to the default graph
         itself is replaced.
         """
+        if base_iri is not None:
+            # The protocol has no base parameter; a leading BASE is overridden by any BASE of the update.
+            sparql = f"BASE <{checked_iri(base_iri)}> {sparql}"
         self._update(with_union_rebuilt(sparql))
 
     def rebuild_union(self) -> None:

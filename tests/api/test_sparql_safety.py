@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph.errors import InvalidQuery, RequestTooLarge
-from graph.sparql_safety import check_query, check_update, tokens
+from graph.sparql_safety import check_query, check_update, tokens, with_using_graphs
 
 # Text that can sit inside a "…" string, a # comment or an <…> IRI without ending it.
 STRING_TEXT = st.text(alphabet=st.characters(blacklist_characters='"\\\n\r', codec="utf-8"), max_size=40)
@@ -91,3 +91,25 @@ def test_updates_may_not_fetch_from_elsewhere(update: str, refused: bool) -> Non
             check_update(update)
     else:
         check_update(update)
+
+
+def test_protocol_using_graphs_are_written_into_each_modify_operation() -> None:
+    update = (
+        "INSERT DATA { GRAPH <https://e.org/g> { <https://e.org/a> a <https://e.org/T> } } ;\n"
+        "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o } ;\n"
+        "INSERT { GRAPH <https://e.org/h> { ?s a <https://e.org/U> } } WHERE { ?s a <https://e.org/T> } ;\n"
+        "DELETE WHERE { ?x ?y ?z }"
+    )
+    rewritten = with_using_graphs(update, ["https://e.org/g"], ["https://e.org/n"])
+    assert rewritten.count("USING <https://e.org/g> USING NAMED <https://e.org/n>") == 2
+    assert "DELETE WHERE { ?x ?y ?z }" in rewritten
+    assert with_using_graphs(update, [], []) == update
+
+
+def test_protocol_using_graphs_conflict_with_using_or_with_in_the_update() -> None:
+    with pytest.raises(InvalidQuery):
+        with_using_graphs(
+            "WITH <https://e.org/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ["https://e.org/h"], []
+        )
+    with pytest.raises(InvalidQuery):
+        with_using_graphs("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ["not an iri"], [])

@@ -209,3 +209,28 @@ def test_uploads_in_every_rdf_format_are_read(client: TestClient, store: Store) 
         )
         assert response.status_code == 201, (media_type, response.text)
     assert _names(store) == ["Alice", "Bob", "Carol", "Eve", "Fay"]
+
+
+def test_using_graph_uri_sets_the_graphs_an_update_reads(client: TestClient, store: Store) -> None:
+    store.add_document(G1, ALICE_NT.decode())
+    store.add_document(G2, f'<https://example.org/bob> {NAME} "Bob" .\n')
+    copy = f"INSERT {{ GRAPH <https://example.org/graph/copy> {{ ?s {NAME} ?n }} }} WHERE {{ ?s {NAME} ?n }}"
+    response = client.post(
+        "/update",
+        params={"using-graph-uri": G2},
+        content=copy,
+        headers={**AUTH, "Content-Type": "application/sparql-update"},
+    )
+    assert response.status_code == 204, response.text
+    copied = store.select(f"SELECT ?n WHERE {{ GRAPH <https://example.org/graph/copy> {{ ?s {NAME} ?n }} }}")
+    assert [row["n"]["value"] for row in copied.rows] == ["Bob"]
+
+
+def test_relative_iris_in_an_update_resolve_against_the_endpoint(client: TestClient, store: Store) -> None:
+    update = f"INSERT DATA {{ GRAPH <{G1}> {{ <https://example.org/a> {NAME} <notes> }} }}"
+    response = client.post(
+        "/update", content=update, headers={**AUTH, "Content-Type": "application/sparql-update"}
+    )
+    assert response.status_code == 204, response.text
+    rows = store.select(f"SELECT ?o WHERE {{ ?s {NAME} ?o }}").rows
+    assert [row["o"]["value"] for row in rows] == ["http://testserver/notes"]

@@ -670,6 +670,16 @@ def test_find_facts_is_deterministic(nlp: Language) -> None:
     assert len(first) == 2
 
 
+def test_one_fact_per_statement_and_sentence_with_the_most_confident_rule(nlp: Language) -> None:
+    facts, _, _ = facts_of(
+        nlp,
+        "Liz Rice (Isovalent) works at Isovalent. Liz Rice works at Isovalent.",
+        {"Liz Rice": PERSON, "Isovalent": ORG},
+    )
+    assert [(f.rule, f.confidence) for f in facts] == [("works_at", 0.8), ("works_at", 0.8)]
+    assert facts[0].evidence.start < facts[1].evidence.start
+
+
 def test_rule_confidences_are_probabilities() -> None:
     assert all(0.0 < rule.confidence <= 1.0 for rule in RULES)
     assert len({rule.name for rule in RULES}) == len(RULES)

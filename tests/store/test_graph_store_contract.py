@@ -133,3 +133,12 @@ def test_quads_formats_load_into_the_named_graph(store: Store) -> None:
     store.put_graph(G1, trig, "application/trig")
     assert store.documents() == [G1]
     assert _names(store, default_graphs=[G1]) == ["Dan"]
+
+
+def test_an_update_resolves_relative_iris_against_the_given_base(store: Store) -> None:
+    store.update(
+        f'INSERT DATA {{ GRAPH <{G1}> {{ <alice> <https://example.org/name> "Alice" }} }}',
+        base_iri="https://example.org/people/",
+    )
+    rows = store.select("SELECT ?s WHERE { ?s <https://example.org/name> ?n }").rows
+    assert [row["s"]["value"] for row in rows] == ["https://example.org/people/alice"]

@@ -71,3 +71,19 @@ def test_disk_snapshots_are_removed_with_the_store(tmp_path: Path) -> None:
     assert store.snapshot() == snapshot  # no write since: the same copy
     store.close()
     assert not Path(snapshot.path).exists()
+
+
+def test_snapshots_left_by_an_earlier_process_are_cleared_on_open(tmp_path: Path) -> None:
+    stale = tmp_path / "store.snapshots" / "00000099"
+    stale.mkdir(parents=True)
+    store = OxigraphStore(tmp_path / "store")
+    try:
+        assert not stale.exists()
+        store.add_document(G1, f'<https://example.org/a> {NAME} "Alice" .\n')
+        runner = ProcessQueryRunner(store, workers=1)
+        try:
+            assert _names(runner) == ["Alice"]
+        finally:
+            runner.close()
+    finally:
+        store.close()
