@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
+from api.middleware import install_middleware
 from api.routes import (
     contributions,
     documents,
@@ -62,10 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from graph.store import open_store
-        from graph.store.workers import close_query_runner
+        from graph.store.workers import ProcessQueryRunner, close_query_runner, query_runner
 
         store = open_store(settings.store_location)
         app.state.store = store
+        runner = query_runner(store, settings.query_workers)
+        if isinstance(runner, ProcessQueryRunner):
+            runner.warm_up()
         log.info("store open: %s", settings.store_location)
         try:
             yield
@@ -85,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = None
     app.state.write_lock = threading.Lock()
     install_error_handlers(app)
+    install_middleware(app, settings)
     for router in (health.router, documents.router, entities.router, contributions.router, sparql.router):
         app.include_router(router)
     app.include_router(update.router)

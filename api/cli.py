@@ -133,11 +133,21 @@ def ingest(
         int, typer.Option("--workers", "-w", min=1, help="Processes for extraction (spaCy n_process).")
     ] = 1,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every stored document.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Skip files already stored with the same content and extractor version (after an "
+            "interrupted run, or to add only new files).",
+        ),
+    ] = False,
 ) -> None:
     """Read documents into the graph, one named graph per document.
 
     A file that cannot be read is reported and skipped; the others are stored. Re-ingesting a file
-    replaces its graph. Exit status 1 when any file failed.
+    replaces its graph (with --resume, an unchanged one is skipped). Each document is stored in one
+    transaction, so an interrupted run leaves every document whole or absent. Exit status 1 when any
+    file failed.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -166,12 +176,14 @@ def ingest(
         def advance(event: IngestEvent) -> None:
             progress.update(task, completed=event.done, source=event.source)
 
-        report = ingest_paths(paths, target, on_progress=advance, n_process=workers)
+        report = ingest_paths(paths, target, on_progress=advance, n_process=workers, skip_unchanged=resume)
 
     table = Table(title="ingested", show_header=True)
-    for column in ("documents", "entities", "facts", "failures"):
+    columns = ("documents", "entities", "facts", "failures", *(("unchanged",) if resume else ()))
+    for column in columns:
         table.add_column(column, justify="right")
-    counts = (len(report.documents), report.entities, report.facts, len(report.failures))
+    counts: tuple[int, ...] = (len(report.documents), report.entities, report.facts, len(report.failures))
+    counts += (len(report.skipped),) if resume else ()
     table.add_row(*(str(count) for count in counts))
     if verbose:
         for summary in report.documents:
@@ -448,6 +460,73 @@ def delete(
         err.print(f"[red]not found[/] {document_id}", highlight=False)
     if unknown:
         raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# forget, backup, restore
+# ---------------------------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def forget(
+    person: Annotated[str, typer.Argument(help="Key (person/jane-doe) or name of the person.")],
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Remove every fact about and mention of a person from every document, and keep them out of later
+    ingests (the forget list keeps only a hash of their key). Running it again finishes an interrupted
+    run. Exit status 1 when no such person is stored."""
+    from graph.forget import forget_entity
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        report = forget_entity(target, person)
+    out.print(
+        f"forgot {report.key}: {report.triples_removed} triples removed from {len(report.graphs)} graphs",
+        highlight=False,
+        markup=False,
+    )
+
+
+@app.command()
+@reports_errors
+def backup(
+    file: Annotated[Path, typer.Argument(help="N-Quads file to write (replaced atomically).")],
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Write every named graph to FILE as N-Quads, with a header giving version, date, counts, a checksum
+    and each document's content hash."""
+    from graph.backup import backup as write_backup
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        manifest = write_backup(target, file)
+    out.print(
+        f"backed up {manifest.graphs} graphs, {manifest.quads} quads to {file}", highlight=False, markup=False
+    )
+
+
+@app.command()
+@reports_errors
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `mkg backup`.")],
+    data_dir: DataDirOption = None,
+    store: StoreOption = None,
+    replace_contents: Annotated[
+        bool, typer.Option("--replace", help="Replace what the store holds (default: only an empty store).")
+    ] = False,
+) -> None:
+    """Load a backup. The file is checked whole (header, checksum, counts) before anything is written."""
+    from graph.backup import restore as read_into
+
+    with opened_store(settings_for(data_dir, store)) as target:
+        manifest = read_into(target, file, replace=replace_contents)
+    out.print(
+        f"restored {manifest.graphs} graphs, {manifest.quads} quads from {file} "
+        f"(made {manifest.created} by maintainer-kg {manifest.version})",
+        highlight=False,
+        markup=False,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ DEFAULT_QUERY_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_QUERY_CHARS = 100_000
 DEFAULT_QUERY_WORKERS = 2
+DEFAULT_MAX_HEADER_BYTES = 16_384
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ class Settings:
     max_rows: int = DEFAULT_MAX_ROWS
     max_query_chars: int = DEFAULT_MAX_QUERY_CHARS
     query_workers: int = DEFAULT_QUERY_WORKERS
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none by default
+    sparql_rate: str | None = None  # per-client limit on /sparql, e.g. "60/minute"; none by default
 
     @property
     def store_location(self) -> str | Path:
@@ -41,7 +45,8 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from MKG_DATA_DIR, MKG_STORE, MKG_ADMIN_TOKEN, MKG_MAX_BODY_BYTES, MKG_QUERY_TIMEOUT,
-        MKG_MAX_ROWS, MKG_MAX_QUERY_CHARS, MKG_QUERY_WORKERS; unset or empty variables keep their
+        MKG_MAX_ROWS, MKG_MAX_QUERY_CHARS, MKG_QUERY_WORKERS, MKG_MAX_HEADER_BYTES, MKG_CORS_ORIGINS
+        (comma-separated) and MKG_SPARQL_RATE (COUNT/PERIOD); unset or empty variables keep their
         defaults."""
         env = os.environ if environ is None else environ
 
@@ -72,4 +77,7 @@ class Settings:
             max_rows=int(number("MKG_MAX_ROWS", DEFAULT_MAX_ROWS, int)),
             max_query_chars=int(number("MKG_MAX_QUERY_CHARS", DEFAULT_MAX_QUERY_CHARS, int)),
             query_workers=int(number("MKG_QUERY_WORKERS", DEFAULT_QUERY_WORKERS, int)),
+            max_header_bytes=int(number("MKG_MAX_HEADER_BYTES", DEFAULT_MAX_HEADER_BYTES, int)),
+            cors_origins=tuple(o.strip() for o in (value("MKG_CORS_ORIGINS") or "").split(",") if o.strip()),
+            sparql_rate=value("MKG_SPARQL_RATE"),
         )

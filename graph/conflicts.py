@@ -7,20 +7,13 @@ says which employer is current: the one stated by the most recent source. A fact
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graph.errors import InvalidParameter
+from graph.queries import PREFIXES, is_entity_key, sparql_iri
 from graph.store.base import Store, Term
-from graph.vocab import DCTERMS, MKG, PROV, document_id_of_iri, entity_iri, key_of_entity_iri
-
-_PREFIXES = (
-    "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
-    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    f"PREFIX mkg: <{MKG}>\nPREFIX prov: <{PROV}>\nPREFIX dcterms: <{DCTERMS}>\n"
-)
-_KEY = r"[a-z]+/[a-z0-9][a-z0-9-]*"
+from graph.vocab import document_id_of_iri, entity_iri, key_of_entity_iri
 
 
 @dataclass(frozen=True)
@@ -93,11 +86,11 @@ def employment_claims(store: Store, person_key: str | None = None) -> dict[str, 
     """Every worksAt claim with its evidence, by person key (only `person_key`'s when given)."""
     subject = "?person"
     if person_key is not None:
-        if not re.fullmatch(_KEY, person_key):
+        if not is_entity_key(person_key):
             raise InvalidParameter(f"{person_key!r} is not an entity id such as person/laurent-bernaille.")
-        subject = f"<{entity_iri(person_key)}>"
+        subject = sparql_iri(entity_iri(person_key))
     result = store.select(
-        _PREFIXES
+        PREFIXES
         + f"""SELECT ?person ?org ?orgName ?doc ?source ?text ?start ?end ?date ?since ?confidence WHERE {{
   GRAPH ?doc {{
     ?ev rdf:predicate mkg:worksAt ; rdf:subject {subject} ; rdf:object ?org ;

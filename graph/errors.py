@@ -103,3 +103,10 @@ class InvalidMaintainersList(InvalidDocument):
 
     code = "invalid_maintainers_list"
     status = 422
+
+
+class InvalidBackup(MkgError):
+    """A backup file that is not one, is damaged, or does not match its own header."""
+
+    code = "invalid_backup"
+    status = 400

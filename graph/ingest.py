@@ -13,7 +13,7 @@ from graph.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES, read_document
 from graph.errors import DocumentTooLarge, MkgError
 from graph.records import Document, Extraction
 from graph.store.base import Store
-from graph.vocab import document_iri
+from graph.vocab import MKG, document_iri
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class IngestEvent:
     total: int
     summary: DocumentSummary | None = None
     failure: IngestFailure | None = None
+    skipped: bool = False  # already stored with the same content (`skip_unchanged`)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class IngestReport:
 
     documents: list[DocumentSummary] = field(default_factory=list)
     failures: list[IngestFailure] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sources already stored unchanged
 
     @property
     def entities(self) -> int:
@@ -103,6 +105,25 @@ def discover(paths: Sequence[Path]) -> list[tuple[Path, str]]:
     return [(found[source], source) for source in sorted(found)]
 
 
+def stored_content_hashes(store: Store) -> dict[str, tuple[str, str | None]]:
+    """Content hash and extractor version of every stored document, by document graph IRI."""
+    rows = store.select(
+        f"SELECT ?g ?h ?v WHERE {{ GRAPH ?g {{ ?g <{MKG.contentHash}> ?h "
+        f"OPTIONAL {{ ?g <{MKG.extractorVersion}> ?v }} }} }}"
+    ).rows
+    return {
+        row["g"]["value"]: (row["h"]["value"], row["v"]["value"] if "v" in row else None)
+        for row in rows
+        if "g" in row and "h" in row
+    }
+
+
+def _default_extractor_version() -> str:
+    from graph.extraction import EXTRACTOR_VERSION
+
+    return EXTRACTOR_VERSION
+
+
 def _default_extractor() -> Extractor:
     # Imported here so that the store, the API and the CLI load without spaCy until extraction runs.
     from graph.extraction import extract
@@ -114,11 +135,15 @@ def store_extraction(extraction: Extraction, store: Store, *, reconcile: bool = 
     """Replace the document's named graph in `store` with the triples of this extraction.
 
     Entities merged earlier are stored under their kept key; with `reconcile`, the document's entities
-    are then matched with those of other documents (graph/reconcile.py).
+    are then matched with those of other documents (graph/reconcile.py). Forgotten people
+    (graph/forget.py) are left out.
     """
+    from graph.forget import forgotten_key_hashes, without_forgotten
     from graph.rdf import extraction_to_graph, to_ntriples
     from graph.reconcile import load_canonical_keys, rekey_ntriples
 
+    # People forgotten on request stay out, whatever the document says.
+    extraction = without_forgotten(extraction, forgotten_key_hashes(store))
     document = extraction.document
     iri = str(document_iri(document.id))
     ntriples = to_ntriples(extraction_to_graph(extraction))
@@ -218,33 +243,56 @@ def ingest_paths(
     on_progress: Callable[[IngestEvent], None] | None = None,
     n_process: int = 1,
     extractor: Extractor | None = None,
+    skip_unchanged: bool = False,
 ) -> IngestReport:
     """Ingest every document file under `paths`; a file that fails is reported and skipped.
 
     `n_process` > 1 extracts with that many spaCy processes. `on_progress` is called once per file.
+    With `skip_unchanged`, a file whose document is already stored with the same content hash (and, with
+    the default extractor, the same extractor version) is not extracted again: an interrupted run
+    resumes where it stopped.
     """
     files = discover(paths)
     total = len(files)
     report = IngestReport()
     done = 0
+    from graph.rdf import content_hash
 
-    def record(source: str, summary: DocumentSummary | None, failure: IngestFailure | None) -> None:
+    stored = stored_content_hashes(store) if skip_unchanged else {}
+    version = _default_extractor_version() if skip_unchanged and extractor is None and stored else None
+
+    def record(
+        source: str, summary: DocumentSummary | None, failure: IngestFailure | None, skipped: bool = False
+    ) -> None:
         nonlocal done
         done += 1
         if summary is not None:
             report.documents.append(summary)
         if failure is not None:
             report.failures.append(failure)
+        if skipped:
+            report.skipped.append(source)
         if on_progress is not None:
-            on_progress(IngestEvent(source, done, total, summary, failure))
+            on_progress(IngestEvent(source, done, total, summary, failure, skipped))
+
+    def unchanged(document: Document) -> bool:
+        known = stored.get(str(document_iri(document.id)))
+        if known is None or known[0] != content_hash(document.raw):
+            return False
+        return version is None or known[1] == version
 
     def readable() -> Iterator[Document]:
         # Read lazily, so that a large corpus is never all in memory at once.
         for path, source in files:
             try:
-                yield read_file(path, source)
+                document = read_file(path, source)
             except (MkgError, OSError) as error:
                 record(source, None, _failure(source, error))
+                continue
+            if stored and unchanged(document):
+                record(source, None, None, skipped=True)
+                continue
+            yield document
 
     for document, outcome in _extractions(readable(), extractor, n_process):
         if isinstance(outcome, Exception):

@@ -295,6 +295,7 @@ def read_maintainers(
     `person/name--handle`.
     """
     from graph.documents import document_id_for
+    from graph.reconcile import long_form
 
     text = _decode(data, source)
     rows, problems = read_rows(text)
@@ -330,6 +331,8 @@ def read_maintainers(
         facts.append(Fact(person, Predicate.MAINTAINER_OF, project, evidence, MAINTAINER_CONFIDENCE, RULE))
         organization = organization_name(row.company or "")
         if organization is not None:
+            # 'AWS' and 'Amazon Web Services' rows name one employer.
+            organization = long_form(organization) or organization
             cell = _clean(row.company or "")
             org_aliases = (cell,) if cell != organization else ()
             employer = add(

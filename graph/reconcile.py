@@ -14,21 +14,23 @@ The scoring and the rewriting of one document's graph are pure functions over pl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
-from graph.errors import InvalidParameter, NotFound
+from graph.errors import NotFound
+from graph.queries import PREFIXES, sparql_iri
 from graph.records import EntityType
 from graph.store.base import Store, Term
 from graph.vocab import (
     CLASS_OF,
-    DCTERMS,
     MKG,
     PROV,
     document_id_of_iri,
@@ -48,6 +50,7 @@ MERGE_THRESHOLD = 0.7
 FEATURE_WEIGHTS: dict[str, float] = {
     "same_name": 0.8,  # equal once case, accents, punctuation, suffixes and legal forms are folded
     "name_variant": 0.7,  # same first and last name, one has extra (middle) names
+    "abbreviation": 0.8,  # projects and organizations: "AWS" and "Amazon Web Services"
     "shared_handle": 0.9,
     "first_name": 0.45,  # one side is known by its first name only: needs a shared project or employer
     "shared_project": 0.25,
@@ -170,6 +173,55 @@ def name_variants(name: str, kind: EntityType = EntityType.PERSON) -> frozenset[
     return frozenset(v for v in variants if v)
 
 
+@functools.cache
+def _abbreviation_table() -> tuple[tuple[str, str], ...]:
+    """(short, long) pairs of the abbreviation gazetteer ('AWS', 'Amazon Web Services')."""
+    path = Path(__file__).parent / "extraction" / "gazetteers" / "abbreviations.tsv"
+    if not path.is_file():
+        return ()
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            short, long = line.split("\t")[:2]
+            pairs.append((short.strip(), long.strip()))
+    return tuple(pairs)
+
+
+@functools.cache
+def _known_abbreviations() -> frozenset[tuple[tuple[str, ...], tuple[str, ...]]]:
+    kind = EntityType.ORGANIZATION
+    return frozenset(
+        (name_tokens(short, kind), name_tokens(long, kind)) for short, long in _abbreviation_table()
+    )
+
+
+def long_form(name: str) -> str | None:
+    """The long form of a known abbreviation ('AWS' -> 'Amazon Web Services'); None for other names."""
+    folded = name_tokens(name, EntityType.ORGANIZATION)
+    for short, long in _abbreviation_table():
+        if name_tokens(short, EntityType.ORGANIZATION) == folded:
+            return long
+    return None
+
+
+def _initials(form: tuple[str, ...]) -> str:
+    return "".join(word[0] for word in form)
+
+
+def _abbreviates(shorts: Iterable[tuple[str, ...]], longs: Iterable[tuple[str, ...]]) -> bool:
+    """True when a one-word form is a known abbreviation, or the initials (3 letters or more), of a
+    form of three words or more."""
+    known = _known_abbreviations()
+    long_forms = [f for f in longs if len(f) >= 2]
+    for short in shorts:
+        if len(short) != 1:
+            continue
+        for long in long_forms:
+            if (short, long) in known or (len(long) >= 3 and short[0] == _initials(long)):
+                return True
+    return False
+
+
 def _is_subsequence(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
     remaining = iter(long)
     return all(word in remaining for word in short)
@@ -184,7 +236,11 @@ def _name_features(a: KnownEntity, b: KnownEntity) -> tuple[str, ...]:
     forms_a = {v for n in a.names for v in name_variants(n, a.type)}
     forms_b = {v for n in b.names for v in name_variants(n, b.type)}
     if a.type is not EntityType.PERSON:
-        return ("same_name",) if forms_a & forms_b else ()
+        if forms_a & forms_b:
+            return ("same_name",)
+        if _abbreviates(forms_a, forms_b) or _abbreviates(forms_b, forms_a):
+            return ("abbreviation",)
+        return ()
     full_a = {f for f in forms_a if len(f) >= 2}
     full_b = {f for f in forms_b if len(f) >= 2}
     if full_a & full_b:
@@ -285,6 +341,10 @@ def find_candidates(
         for name in entity.names:
             for variant in name_variants(name, entity.type):
                 buckets[(entity.type.value, "w:" + variant[0])].append(entity)
+                if entity.type is not EntityType.PERSON:
+                    # An abbreviation meets its long form under the initials.
+                    initials = variant[0] if len(variant) == 1 else _initials(variant)
+                    buckets[(entity.type.value, "a:" + initials)].append(entity)
         for handle in entity.handles:
             if handle.strip():
                 buckets[(entity.type.value, "h:" + _fold_handle(handle))].append(entity)
@@ -366,10 +426,7 @@ def load_canonical_keys(store: Store) -> dict[str, str]:
 # Reading the store
 # ---------------------------------------------------------------------------------------------------
 
-_PREFIXES = (
-    f"PREFIX rdf: <{RDF}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-    f"PREFIX mkg: <{MKG}>\nPREFIX prov: <{PROV}>\nPREFIX dcterms: <{DCTERMS}>\n"
-)
+_PREFIXES = PREFIXES
 
 
 def _v(row: dict[str, Term], name: str) -> str | None:
@@ -378,10 +435,7 @@ def _v(row: dict[str, Term], name: str) -> str | None:
 
 
 def _iri(iri: URIRef | str) -> str:
-    text = str(iri)
-    if re.search(r"[\x00-\x20<>\"{}|\\^`]", text):
-        raise InvalidParameter(f"{text!r} is not a valid identifier.")
-    return f"<{text}>"
+    return sparql_iri(iri)
 
 
 def _reconciliation_graph() -> str:

@@ -71,6 +71,10 @@ class MKG(DefinedNamespace):
     extractedAs: URIRef
     sourceRow: URIRef
 
+    # people forgotten on request (graph/forget.py)
+    Forgetting: URIRef
+    forgottenKeyHash: URIRef
+
 
 # Data namespaces: entities, documents and evidence nodes minted by the product.
 DATA = Namespace("https://w3id.org/maintainer-kg/id/")
@@ -160,3 +164,13 @@ def separation_iri(first_key: str, second_key: str) -> URIRef:
     """IRI of the record that keeps two entity keys apart (order-independent)."""
     low, high = sorted((first_key, second_key))
     return DATA[f"separation/{low}/{high}"]
+
+
+def forgotten_graph_iri() -> URIRef:
+    """IRI of the named graph listing forgotten entities (not a document graph)."""
+    return DATA["forgotten"]
+
+
+def forgetting_iri(key_hash: str) -> URIRef:
+    """IRI of the record that one entity key (given by its SHA-256) was forgotten."""
+    return DATA["forgotten/" + key_hash]

@@ -35,6 +35,7 @@ from graph.reconcile import (
     name_tokens,
     name_variants,
     reconcile,
+    record_merges,
     rekey_ntriples,
     score_pair,
     split,
@@ -543,3 +544,39 @@ def test_api_imports_the_list_with_the_admin_token_and_splits_merges(
     assert client.get("/merges").json() == []
     assert client.post("/merges/person/laurent/split", headers=admin).status_code == 404
     assert client.get("/conflicts", params={"person": "person/laurent-bernaille"}).json() == []
+
+
+def test_splitting_the_middle_of_a_chain_sends_each_document_back_to_the_right_key(
+    memory_store: Store,
+) -> None:
+    for document_id, name in (("d-a", "Al Roe"), ("d-b", "Al B. Roe"), ("d-c", "Al B. C. Roe")):
+        store_extraction(
+            post(document_id, "2024-01-01", [(name, Predicate.CONTRIBUTED_TO, "Rocket")]),
+            memory_store,
+            reconcile=False,
+        )
+    record_merges(memory_store, [Candidate("person/al-roe", "person/al-b-roe", ("name_variant",), 0.7)])
+    record_merges(memory_store, [Candidate("person/al-b-roe", "person/al-b-c-roe", ("name_variant",), 0.7)])
+    assert graph_keys(memory_store, "d-a") == graph_keys(memory_store, "d-b") == {"person/al-b-c-roe"}
+
+    split(memory_store, "person/al-b-roe")
+
+    assert graph_keys(memory_store, "d-a") == {"person/al-b-roe"}
+    assert graph_keys(memory_store, "d-b") == {"person/al-b-roe"}
+    assert graph_keys(memory_store, "d-c") == {"person/al-b-c-roe"}
+    assert [(m.merged, m.into) for m in load_merges(memory_store)] == [("person/al-roe", "person/al-b-roe")]
+
+
+def test_an_organization_abbreviation_merges_into_its_long_form() -> None:
+    short = KnownEntity("organization/aws", ORG, ("AWS",), documents=frozenset({"d1"}))
+    long = KnownEntity(
+        "organization/amazon-web-services", ORG, ("Amazon Web Services",), documents=frozenset({"d2"})
+    )
+    found = find_candidates([short, long])
+    assert [(c.merged, c.into, c.features) for c in found] == [
+        ("organization/aws", "organization/amazon-web-services", ("abbreviation",))
+    ]
+    # People are never matched by initials.
+    al = person("person/abc", "ABC", documents=frozenset({"d1"}))
+    ann = person("person/ann-bea-cole", "Ann Bea Cole", documents=frozenset({"d2"}))
+    assert score_pair(al, ann) is None

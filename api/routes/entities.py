@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from api.caching import CachedRoute, Page, add_page_links, json_example
-from api.deps import SettingsDep, StoreDep
-from graph.errors import NotFound
+from api.deps import AdminDep, SettingsDep, StoreDep, WriteLockDep
+from graph.errors import InvalidParameter, NotFound
 from graph.queries import EntitySummary, Profile, count_entities, entity_profile, find_entities
 from graph.records import EntityType
 
@@ -73,3 +74,46 @@ def get_entity(id: str, store: StoreDep) -> Profile:
     if profile is None:
         raise NotFound(f"No entity with id {id!r}; GET /entities?q=... finds ids.")
     return profile
+
+
+class Forgotten(BaseModel):
+    key: str = Field(examples=["person/jane-doe"])
+    keys: list[str] = Field(description="The key and every key merged into it, all forgotten.")
+    graphs: list[str] = Field(description="Named graphs rewritten.")
+    triples_removed: int
+
+
+@router.delete(
+    "/entities/{id:path}",
+    response_model=Forgotten,
+    summary="Forget a person",
+    responses={
+        400: {"description": "`forget=true` missing, or not a person"},
+        404: {"description": "No such person"},
+    },
+)
+def forget_entity(
+    id: str,
+    _: AdminDep,
+    store: StoreDep,
+    lock: WriteLockDep,
+    forget: Annotated[
+        bool, Query(description="Must be true: the person is removed from every document.")
+    ] = False,
+) -> Forgotten:
+    """Remove every fact about and mention of a person in every document, and keep them out of later
+    ingests (the forget list keeps only a hash of their key). `id` is a key such as `person/jane-doe`."""
+    from graph.forget import forget_entity as forget_person
+
+    if not forget:
+        raise InvalidParameter(
+            "Deleting an entity forgets them in every document; confirm with ?forget=true."
+        )
+    with lock:
+        report = forget_person(store, id)
+    return Forgotten(
+        key=report.key,
+        keys=list(report.keys),
+        graphs=list(report.graphs),
+        triples_removed=report.triples_removed,
+    )

@@ -147,7 +147,8 @@ def query_page() -> HTMLResponse:
     """The YASGUI query editor, aimed at this endpoint."""
     from api.routes.explorer import STATIC_DIR
 
-    page = (STATIC_DIR / "yasgui" / "sparql.html").read_text(encoding="utf-8")
+    # A template (not served as a static file): the example query is filled in here.
+    page = (STATIC_DIR / "yasgui" / "query-page.html.in").read_text(encoding="utf-8")
     example = json.dumps(EXAMPLE_QUERY).replace("</", "<\\/")
     return HTMLResponse(page.replace("{{EXAMPLE_QUERY}}", example))
 

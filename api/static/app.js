@@ -244,11 +244,20 @@
       animate: false,
       fit: true,
       padding: 30,
-      minNodeSpacing: star ? 60 : 8,
-      concentric: star ? (node) => (node.id() === state.focus ? 2 : 1) : (node) => node.data("degree") || 0,
-      levelWidth: star ? () => 1 : () => 2,
+      minNodeSpacing: star ? 110 : 6,
+      concentric: star ? (node) => (node.id() === state.focus ? 2 : 1) : ringsByDegree(eles.nodes()),
+      levelWidth: () => 1,
       eles,
     };
+  }
+
+  // Concentric rings by degree rank: hubs in the middle, and ring i holds about 6(2i+1) nodes, so ring
+  // sizes grow with their radius and the disc is evenly filled (ranking by raw degree would put
+  // thousands of degree-1 nodes on one huge ring).
+  function ringsByDegree(nodes) {
+    const ranked = nodes.toArray().sort((a, b) => (b.data("degree") || 0) - (a.data("degree") || 0) || (a.id() < b.id() ? -1 : 1));
+    const ring = new Map(ranked.map((node, rank) => [node.id(), Math.floor(Math.sqrt(rank / 6))]));
+    return (node) => -ring.get(node.id());
   }
 
   // Lay out the whole canvas; resolves with the milliseconds the layout took.
@@ -616,8 +625,8 @@
       if (id) selectEntity(id, { remember: false });
       else loadView(null);
     });
-    const start = entityInAddress();
-    if (start) await selectEntity(start, { remember: false });
+    const initial = entityInAddress();
+    if (initial) await selectEntity(initial, { remember: false });
     else await loadView(null);
     document.body.dataset.ready = "true";
   }

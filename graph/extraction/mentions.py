@@ -3,8 +3,10 @@ bold `**Name:**` turns and the front-matter authors."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
+from urllib.parse import urlsplit
 
 from spacy.tokens import Doc, Span
 
@@ -58,7 +60,8 @@ ACRONYM = re.compile(r"^[A-Z]{2,5}s?$")
 ROLE_WORD = re.compile(
     r"^(lead|leads|chair|chairs|co-chair|engineer|engineers|architect|manager|director|developer|"
     r"specialist|maintainer|maintainers|reviewer|approver|member|members|intern|mentor|mentee|"
-    r"shadow|officer|president|founder|co-founder|ceo|cto|advocate|ambassador|contributor|staff)$",
+    r"shadow|officer|president|founder|co-founder|ceo|cto|advocate|ambassador|contributor|staff|"
+    r"senior|junior|principal)$",
     re.IGNORECASE,
 )
 # Lines that credit people: 'Authors & Interviewers: A, B and C', 'Editor: D'.
@@ -73,6 +76,30 @@ NOT_PRODUCT_WORDS = {
     "or", "sandbox", "incubation", "graduated", "landscape", "china", "india", "japan", "europe", "emea",
     "apac", "americas", "support", "additional",
 }  # fmt: skip
+# Head nouns that make a capitalised phrase the model calls an organisation a piece of software
+# ('Dynamic Resource Allocation', 'KRM Functions') or a specification ('ApplySet Specification').
+PRODUCT_HEADS = {
+    "allocation", "function", "functions", "server", "engine", "operator", "controller", "scheduler",
+    "plugin", "plugins", "client", "runtime", "proxy", "gateway", "dashboard", "sdk", "registry", "toolkit",
+    "framework", "library", "cli",
+}  # fmt: skip
+SPECIFICATION_HEADS = {"specification", "spec", "protocol", "standard", "interface", "format"}
+# One word the model calls a name but whose ending makes it a common noun: 'Incubation', 'Communications'.
+COMMON_NOUN = re.compile(r"^[A-Z][a-z]+(tions?|ments?|ness|ances?|ences?|ships?|isms?)$")
+# A code identifier: 'status.hostIPs', 'watchForLockfileContention'.
+CODE_IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(\.[A-Za-z0-9]+)*[a-z0-9][A-Z]|^[a-z]\w*\.[a-z]\w*\.")
+# A hyphenated word that describes rather than names: 'Kubernetes-native', 'Neutron-based'.
+DESCRIPTIVE = {
+    "based", "native", "aware", "powered", "related", "specific", "like", "enabled", "friendly", "compatible",
+    "ready", "centric", "first", "only", "style", "driven", "managed", "hosted", "backed", "focused",
+    "certified", "conformant", "integrated",
+}  # fmt: skip
+MARKDOWN_LINK = re.compile(r"\[(?P<label>[^\[\]\n]{1,80})\]\((?P<url>[^()\s]+)\)")
+LINK_LABEL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$")
+CODE_HOSTS = {"github.com", "gitlab.com"}
+PROFILE_URL = re.compile(
+    r"^(?:github\.com|gitlab\.com|twitter\.com|x\.com)/[\w.\-]+/?$|^linkedin\.com/in/[\w\-%]+/?$"
+)
 NAME_IN_LIST = re.compile(r"(?<![\w(])[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?: (?!and\b)[A-ZÀ-ÖØ-Þ][\w'’.\-]*){1,3}(?![\w)])")
 CREDITED_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.\-]*(?: [A-ZÀ-ÖØ-Þ][\w'’.\-]*){1,3}$")
 
@@ -95,7 +122,9 @@ def find_mentions(doc: Doc, document: Document) -> list[Mention]:
     candidates += _author_mentions(document)
     candidates += _credit_mentions(document)
     candidates += _profile_heading_mentions(document)
-    return _without_overlaps(candidates)
+    candidates += _linked_names(document)
+    candidates += _hyphenated_compounds(doc, document)
+    return _shorten_group_names(_without_overlaps(candidates), document)
 
 
 def _pieces(span: Span, doc: Doc, breaks: list[int]) -> Iterator[Span]:
@@ -147,6 +176,12 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
     text = document.text[start:end]
     if source == "ner" and len(span) == 1 and span[0].tag_ not in {"NNP", "NNPS"}:
         return None  # 'Sharing', 'Branch': the tagger reads a verb or a common noun, not a name
+    if source == "ner" and _names_a_job(span):
+        return None  # 'Software' in 'Software Engineer', 'Senior Staff' before 'Engineer'
+    if source == "ner" and kind is not EntityType.PERSON and COMMON_NOUN.match(text):
+        return None  # 'Incubation', 'Installation': a common noun opening a line
+    if source == "ner" and any(CODE_IDENTIFIER.match(word) for word in text.split()):
+        return None  # 'Field status.hostIPs': code, not a name
     if source == "ner" and re.sub(r"\s*\b(19|20)\d\d\b", "", _one_line(text)).casefold() in REGION_NAMES:
         return None  # 'Valencia', 'NA 2023': where an event was, not an entity
     if source == "ner":
@@ -157,6 +192,8 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
             kind = EntityType.PERSON  # 'Linus Torvalds' read as an organisation
         elif not _plausible(text, kind, lower_words):
             return None
+        elif kind in {EntityType.ORGANIZATION, EntityType.PROJECT}:
+            kind = _kind_by_head(text, kind)
     if _one_line(text).casefold() in stoplist() or not any(c.isalnum() for c in text):
         return None
     return _mention(document, start, end, kind, source)
@@ -231,6 +268,8 @@ def _plausible(text: str, kind: EntityType, lower_words: frozenset[str]) -> bool
     words = _one_line(text).split()
     if not words or len(text) < 2 or re.search(r"\]\(|http|#|&|\n\n|[<>{}|=_]", text):
         return False
+    if not re.search(r"[^\W\d_]{2}", text):
+        return False  # '1.6M', '10K+': a quantity
     if not (words[0][0].isupper() or words[0][0].isdigit()):
         return False  # 'node basis': names start with a capital
     if any(ROLE_WORD.match(w) for w in words):
@@ -252,6 +291,27 @@ def _plausible(text: str, kind: EntityType, lower_words: frozenset[str]) -> bool
     if len(words) == 1 and (CAMEL_CASE.match(words[0]) or ACRONYM.match(words[0])):
         return False  # 'CiliumNode', 'LoadBalancer' are API kinds; 'AZ', 'POC', 'IPs' are jargon
     return not (len(words) == 1 and words[0].islower())
+
+
+def _names_a_job(span: Span) -> bool:
+    """Whether the span is (the start of) a job title: a role word follows it or is in it."""
+    after = span.doc[span.end] if span.end < len(span.doc) else None
+    if after is not None and span[-1].whitespace_ != "" and ROLE_WORD.match(after.text):
+        return after.text[0].isupper()
+    return span.label_ != "PERSON" and any(ROLE_WORD.match(token.text) for token in span)
+
+
+def _kind_by_head(text: str, kind: EntityType) -> EntityType:
+    """A project or specification the model took for an organisation, by the phrase's last word."""
+    words = _one_line(text).split()
+    if len(words) < 2 or any(w.lower() in ORGANIZATION_WORDS for w in words):
+        return kind
+    head = words[-1].lower()
+    if head in SPECIFICATION_HEADS:
+        return EntityType.TECHNOLOGY
+    if head in PRODUCT_HEADS:
+        return EntityType.PROJECT
+    return kind
 
 
 def _lead_mentions(document: Document) -> list[Mention]:
@@ -401,6 +461,128 @@ def _profile_heading_mentions(document: Document) -> list[Mention]:
             start = document.text.index(name.split()[0], block.start)
             mentions.append(_mention(document, start, start + len(name), EntityType.PERSON, "rule"))
     return mentions
+
+
+def _text_span(document: Document, raw_start: int, raw_end: int) -> tuple[int, int]:
+    """The span of `document.text` whose characters come from raw[raw_start:raw_end]."""
+    offsets = document.offsets[:-1]
+    return bisect.bisect_left(offsets, raw_start), bisect.bisect_left(offsets, raw_end)
+
+
+def _linked_names(document: Document) -> list[Mention]:
+    """Names a Markdown link vouches for: a person's full name linked to their profile
+    ('[Hemanth Malla](https://github.com/hemanthmalla)'), and a tool's name linked to its repository
+    or page ('[krew](https://github.com/kubernetes-sigs/krew)'), with the tool's other mentions."""
+    mentions = []
+    tools: set[str] = set()
+    for link in MARKDOWN_LINK.finditer(document.raw):
+        label = link.group("label").strip().strip("`*_").strip()
+        start, end = _text_span(document, link.start("label"), link.end("label"))
+        position = document.text.find(label, start, end)
+        if not label or position < 0 or label.casefold() in stoplist():
+            continue
+        parts = urlsplit(link.group("url"))
+        host = (parts.hostname or "").removeprefix("www.")
+        where = f"{host}{parts.path}"
+        words = label.split()
+        if (
+            PROFILE_URL.match(where)
+            and CREDITED_NAME.match(label)
+            and 2 <= len(words) <= 3
+            and all(PERSON_WORD.match(w) for w in words)
+            and label.casefold() not in gazetteer_types()
+        ):
+            kind = EntityType.PERSON
+        elif _names_linked_tool(label, host, parts.path):
+            kind = EntityType.PROJECT
+            tools.add(label)
+        else:
+            continue
+        mentions.append(_mention(document, position, position + len(label), kind, "rule"))
+    for tool in sorted(tools):
+        for match in re.finditer(rf"(?<![\w\-/.]){re.escape(tool)}(?![\w\-/]|\.\w)", document.text):
+            mentions.append(_mention(document, match.start(), match.end(), EntityType.PROJECT, "rule"))
+    return mentions
+
+
+def _names_linked_tool(label: str, host: str, path: str) -> bool:
+    """Whether a one-word link label is the name of the repository or page it links to; a plain
+    capitalised word ('Meetups') only for a code-hosting repository."""
+    if not LINK_LABEL_NAME.match(label) or label.casefold() in gazetteer_types():
+        return False
+    segments = [s.casefold() for s in path.split("/") if s]
+    if host in CODE_HOSTS:
+        segments = segments[1:]  # the owner is a person or an organisation, not the tool
+    elif label.istitle() and label.isalpha():
+        return False
+    return label.casefold() in segments
+
+
+def _hyphenated_compounds(doc: Doc, document: Document) -> list[Mention]:
+    """A listed project glued by hyphens to other words names another project: 'ingress-nginx',
+    'etcd-operator', and 'kube-router' ('kube-' opens many names); not 'Kubernetes-native'."""
+    mentions = []
+    for span in doc.ents:
+        if span.label_ != EntityType.PROJECT.value:
+            continue
+        start, end = span.start, span.end
+        # A lower-case name takes lower-case words before it ('ingress-nginx'); any name takes a
+        # word that says what kind of software the compound is ('etcd-operator'), not 'etcd-dev'.
+        while span[0].is_lower and _glued(doc, start - 2, start - 1) and doc[start - 2].is_lower:
+            start -= 2
+        while _glued(doc, end - 1, end) and doc[end + 1].lower_ in PRODUCT_HEADS:
+            end += 2
+        if (start, end) != (span.start, span.end):
+            first, last = doc[start], doc[end - 1]
+            stop = last.idx + len(last)
+            mentions.append(_mention(document, first.idx, stop, EntityType.PROJECT, "rule"))
+    # 'kube-' opens the names of many Kubernetes components and add-ons.
+    for token in doc:
+        if token.lower_ == "kube" and _glued(doc, token.i, token.i + 1):
+            end = token.i + 1
+            while (
+                _glued(doc, end - 1, end) and doc[end + 1].is_lower and doc[end + 1].lower_ not in DESCRIPTIVE
+            ):
+                end += 2
+            if end > token.i + 1 and (token.i == 0 or not _glued(doc, token.i - 1, token.i)):
+                last = doc[end - 1]
+                stop = last.idx + len(last)
+                mentions.append(_mention(document, token.idx, stop, EntityType.PROJECT, "rule"))
+    return mentions
+
+
+def _glued(doc: Doc, left: int, hyphen: int) -> bool:
+    """Whether tokens `left`, `hyphen` (a '-') and the next one are written without spaces."""
+    return (
+        left >= 0
+        and hyphen + 1 < len(doc)
+        and doc[hyphen].text == "-"
+        and doc[left].whitespace_ == ""
+        and doc[hyphen].whitespace_ == ""
+        and hyphen == left + 1
+    )
+
+
+def _shorten_group_names(mentions: list[Mention], document: Document) -> list[Mention]:
+    """'SIG CLI Batch' (before 'Lead'), said once in a text about 'SIG CLI', is SIG CLI: the rule
+    for group names ran into the name of a role or a team."""
+    groups = {
+        " ".join(m.text.split())
+        for m in mentions
+        if m.type is EntityType.ORGANIZATION and re.match(r"(SIG|WG)\b", m.text)
+    }
+    shortened = []
+    for mention in mentions:
+        name = " ".join(mention.text.split())
+        words = name.split()
+        prefixes = [
+            " ".join(words[:n]) for n in range(len(words) - 1, 1, -1) if " ".join(words[:n]) in groups
+        ]
+        if mention.type is EntityType.ORGANIZATION and prefixes and document.text.count(mention.text) == 1:
+            cut = mention.text.index(prefixes[0].split()[-1]) + len(prefixes[0].split()[-1])
+            mention = _mention(document, mention.start, mention.start + cut, mention.type, mention.source)
+        shortened.append(mention)
+    return shortened
 
 
 def _mention(document: Document, start: int, end: int, kind: EntityType, source: str) -> Mention:

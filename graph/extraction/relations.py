@@ -375,7 +375,16 @@ RULES: tuple[Rule, ...] = (
         0.8,
         preps=frozenset({"with", "by", "at"}),
     ),
-    Rule("joined", ((_lemmas("join"),),), (P.WORKS_AT,), 0.6, window=4),
+    Rule("joined", ((_lemmas("join"),),), (P.WORKS_AT, P.CONTRIBUTED_TO), 0.6, window=4),
+    Rule(
+        "project_team",
+        ((_lower("team", "teams"),),),
+        (P.CONTRIBUTED_TO,),
+        0.6,
+        patient="left",
+        noun=True,
+        nearest_fallback=False,
+    ),
     Rule(
         "role_at",
         ((_lower(*ROLE_NOUNS),),),
@@ -922,7 +931,7 @@ _CLIMB = frozenset(
 # What a role noun may hang from on the way up to the clause it describes: "I am a maintainer",
 # "one of the maintainers", "works as a maintainer", "a reviewer and maintainer".
 _NOUN_CLIMB = frozenset({"conj", "attr", "acomp", "oprd", "npadvmod", "appos"})
-_NOUN_PREPS = frozenset({"of", "as"})
+_NOUN_PREPS = frozenset({"of", "as", "on"})
 
 
 def _climbs(token: Token, noun: bool) -> bool:
@@ -1025,7 +1034,7 @@ def _agents(
         nxt = next((p for p in segment.parties if p.start >= end), None)
         if nxt is not None and _fits(nxt, kinds) and not nxt.pronoun:
             gap = [doc[i].lower_ for i in range(end, nxt.start) if not doc[i].is_space]
-            if gap and all(w in (":", "-", "--", "---", "—", "–") for w in gap):
+            if gap and all(w in (":", "-", "--", "---", "—", "–", "(") for w in gap):
                 return _list_around(segment, doc, nxt, kinds, +1)
     if (syntactic is None and rule.nearest_fallback) or rule.default_agent_is_speaker:
         party = _nearest_left(segment, start, kinds, limit=12 if rule.noun else 20, doc=doc)

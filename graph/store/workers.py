@@ -228,6 +228,24 @@ class ProcessQueryRunner:
         error_raised: MkgError = payload
         raise error_raised
 
+    def warm_up(self) -> None:
+        """Start the worker processes in the background, so the first queries do not wait for them."""
+
+        def start_all() -> None:
+            for _ in range(len(self._all)):
+                worker = self._idle.get()
+                try:
+                    if not self._closed:
+                        worker.ensure_started()
+                except (StoreUnavailable, OSError, EOFError):
+                    # Stopped meanwhile, or failed to start: the first query that needs it tries again
+                    # and reports the failure.
+                    pass
+                finally:
+                    self._idle.put(worker)
+
+        threading.Thread(target=start_all, name="mkg-query-warm-up", daemon=True).start()
+
     def close(self) -> None:
         """Kill the workers."""
         self._closed = True

@@ -29,8 +29,9 @@ CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 JSON = "application/sparql-results+json"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def store() -> Iterator[Store]:
+    """One store (and so one query worker) for the module: every test here only reads."""
     store = open_memory_store()
     store.add_document(G1, DOC_ONE)
     store.add_document(G2, DOC_TWO)
@@ -250,3 +251,10 @@ def test_no_query_is_a_400_but_a_browser_gets_the_query_editor(client: TestClien
 def test_other_body_types_are_a_415(client: TestClient) -> None:
     response = client.post("/sparql", content=NAMES, headers={"Content-Type": "text/plain"})
     assert response.status_code == 415
+
+
+def test_the_query_limits_are_read_from_the_environment() -> None:
+    settings = Settings.from_env({"MKG_MAX_QUERY_CHARS": "500", "MKG_QUERY_WORKERS": "3"})
+    assert (settings.max_query_chars, settings.query_workers) == (500, 3)
+    defaults = Settings.from_env({})
+    assert (defaults.max_query_chars, defaults.query_workers, defaults.max_rows) == (100_000, 2, 10_000)

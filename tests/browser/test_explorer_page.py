@@ -204,14 +204,14 @@ def test_export_link_downloads_with_the_current_filters(page: Any, tmp_path: Pat
     assert saved.stat().st_size > 0
 
 
-def test_sparql_link_opens_the_query_page(page: Any) -> None:
-    with page.expect_navigation() as navigation:
-        page.click("#sparql-link")
-    response = navigation.value
+def test_sparql_link_leads_to_the_query_page(page: Any, explorer_url: str) -> None:
+    href = page.get_attribute("#sparql-link", "href")
+    assert href == "/sparql"
+    # Fetched as a browser navigation asks for it; the query editor's own scripts are not under test here.
+    response = page.request.get(explorer_url + href, headers={"Accept": "text/html,application/xhtml+xml"})
     assert response.status == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert urlsplit(page.url).path == "/sparql"
-    assert "SPARQL" in page.title()
+    assert "SPARQL" in response.text()
 
 
 def test_five_thousand_synthetic_entities_are_all_drawn(page: Any, record_property: Any) -> None:

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
+from graph.documents import read_document
 from graph.extraction.mentions import find_mentions, looks_like_a_persons_name
 from graph.extraction.pipeline import build_nlp, gazetteer, ruler_patterns, stoplist, surface_forms
 from graph.records import Block, Document, DocumentMetadata, EntityType, Mention
@@ -304,3 +305,100 @@ def test_tokenizer_survives_pickling_for_worker_processes(nlp: Language) -> None
     doc = tokenizer("Marek\nSiarkowicz")
     assert [t.text for t in doc] == ["Marek", "Siarkowicz"]
     assert doc[1].idx == 6
+
+
+def with_model_entities(nlp: Language, text: str, entities: list[tuple[str, str]]) -> dict[str, EntityType]:
+    """Mentions when the model's entities are exactly `entities` (text, label): rules, not the model."""
+    doc = document(text)
+    parsed = nlp(text)
+    spans = [
+        parsed.char_span(text.index(name), text.index(name) + len(name), label=label)
+        for name, label in entities
+    ]
+    parsed.ents = [span for span in spans if span is not None]
+    return {m.text: m.type for m in find_mentions(parsed, doc)}
+
+
+def markdown(nlp: Language, text: str) -> dict[str, EntityType]:
+    doc = read_document(text, "t.md")
+    return {m.text: m.type for m in find_mentions(nlp(doc.text), doc)}
+
+
+def test_a_word_the_model_reads_before_a_job_title_is_not_a_name(nlp: Language) -> None:
+    text = "Shiming Zhang is a Software Engineer at DaoCloud, and Jo Lee is Senior Staff Engineer."
+    names = with_model_entities(
+        nlp, text, [("Shiming Zhang", "PERSON"), ("Software", "ORG"), ("Senior Staff", "ORG")]
+    )
+    assert names == {"Shiming Zhang": EntityType.PERSON}
+
+
+def test_one_common_noun_the_model_reads_as_a_name_is_dropped(nlp: Language) -> None:
+    text = "Incubation came first. Communications matter. We asked Perplexity."
+    names = with_model_entities(
+        nlp, text, [("Incubation", "ORG"), ("Communications", "ORG"), ("Perplexity", "ORG")]
+    )
+    assert names == {"Perplexity": EntityType.ORGANIZATION}
+
+
+def test_quantities_and_code_identifiers_are_not_names(nlp: Language) -> None:
+    text = "The site gets 1.6M visits; he fixed Field status.hostIPs for the Acme Platform."
+    names = with_model_entities(
+        nlp, text, [("1.6M", "ORG"), ("Field status.hostIPs", "ORG"), ("Acme Platform", "ORG")]
+    )
+    assert names == {"Acme Platform": EntityType.ORGANIZATION}
+
+
+def test_model_organisations_named_like_software_or_a_specification_are_retyped(nlp: Language) -> None:
+    text = "We built Dynamic Resource Allocation, wrote the ApplySet Specification and met Device Management."
+    names = with_model_entities(
+        nlp,
+        text,
+        [
+            ("Dynamic Resource Allocation", "ORG"),
+            ("ApplySet Specification", "ORG"),
+            ("Device Management", "ORG"),
+        ],
+    )
+    assert names == {
+        "Dynamic Resource Allocation": EntityType.PROJECT,
+        "ApplySet Specification": EntityType.TECHNOLOGY,
+        "Device Management": EntityType.ORGANIZATION,
+    }
+
+
+def test_a_full_name_linked_to_a_profile_is_a_person(nlp: Language) -> None:
+    names = markdown(nlp, "It was built by [Hemanth Malla](https://github.com/hemanthmalla) from our team.\n")
+    assert names == {"Hemanth Malla": EntityType.PERSON}
+
+
+def test_a_name_linked_to_its_repository_is_a_project_everywhere(nlp: Language) -> None:
+    text = (
+        "Try [`krew`](https://github.com/kubernetes-sigs/krew) and the [charter](https://github.com/a/b).\n\n"
+        "Many people install krew first; [Meetups](https://example.org/meetups) are fun.\n"
+    )
+    names = markdown(nlp, text)
+    assert names["krew"] is EntityType.PROJECT
+    assert "charter" not in names and "Meetups" not in names
+    doc = read_document(text, "t.md")
+    krews = [m for m in find_mentions(nlp(doc.text), doc) if m.text == "krew"]
+    assert len(krews) == 2
+
+
+def test_listed_projects_glued_by_hyphens_name_other_projects(nlp: Language) -> None:
+    names = found(
+        nlp,
+        "Jintao reviews ingress-nginx; we replaced kube-router, run the etcd-operator, "
+        "and Cilium is Kubernetes-native and eBPF-based.",
+    )
+    assert names["ingress-nginx"] is EntityType.PROJECT
+    assert names["kube-router"] is EntityType.PROJECT
+    assert names["etcd-operator"] is EntityType.PROJECT
+    assert names["Kubernetes"] is EntityType.PROJECT
+    assert "nginx" not in names and "Kubernetes-native" not in names
+
+
+def test_a_group_name_running_into_a_team_is_cut_to_the_group_named_elsewhere(nlp: Language) -> None:
+    doc = document("Maciej Szulik, SIG CLI Batch Lead, talked about SIG CLI and SIG Cluster Lifecycle.")
+    mentions = find_mentions(nlp(doc.text), doc)
+    groups = [m.text for m in mentions if m.type is EntityType.ORGANIZATION]
+    assert groups == ["SIG CLI", "SIG CLI", "SIG Cluster Lifecycle"]

@@ -197,6 +197,28 @@ def test_contributing_without_object_goes_to_the_one_project_of_the_sentence(nlp
     assert two_projects == set()
 
 
+def test_people_of_a_project_team_contribute_to_it(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Two people from the Cilium team (Liz and myself) volunteered. Later I was on the Hubble team. "
+        "The Tetragon team worked with Divine.",
+        {
+            "Bill": PERSON,
+            "Liz": PERSON,
+            "Divine": PERSON,
+            "Cilium": PROJECT,
+            "Hubble": PROJECT,
+            "Tetragon": PROJECT,
+        },
+        narrator="Bill",
+    )
+    assert {t for t in found if t[1] == "contributedTo"} == {
+        ("Liz", "contributedTo", "Cilium"),
+        ("Bill", "contributedTo", "Cilium"),
+        ("Bill", "contributedTo", "Hubble"),
+    }
+
+
 def test_creator_gives_created_by_pointing_to_the_person(nlp: Language) -> None:
     found = read(nlp, "Thomas Graf created Cilium in 2015.", {"Thomas Graf": PERSON, "Cilium": PROJECT})
     assert ("Cilium", "createdBy", "Thomas Graf") in found

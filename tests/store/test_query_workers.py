@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from graph.errors import InvalidQuery, QueryTimeout
 from graph.store import OxigraphStore
-from graph.store.workers import ProcessQueryRunner, PublicQuery
+from graph.store.base import QueryAnswer
+from graph.store.workers import ProcessQueryRunner, PublicQuery, ThreadQueryRunner
 
 G1 = "https://example.org/graph/one"
 NAME = "<https://example.org/name>"
@@ -87,3 +89,32 @@ def test_snapshots_left_by_an_earlier_process_are_cleared_on_open(tmp_path: Path
             runner.close()
     finally:
         store.close()
+
+
+def test_warmed_up_workers_answer_queries(store: OxigraphStore) -> None:
+    store.add_document(G1, f'<https://example.org/a> {NAME} "Alice" .\n')
+    runner = ProcessQueryRunner(store, workers=2)
+    try:
+        runner.warm_up()
+        assert _names(runner) == ["Alice"]
+        assert _names(runner) == ["Alice"]
+    finally:
+        runner.close()
+
+
+def test_the_thread_runner_stops_waiting_at_the_timeout() -> None:
+    release = threading.Event()
+
+    class SlowRemote:
+        def answer(self, sparql: str, accept: str, **options: object) -> QueryAnswer:
+            release.wait(timeout=30)
+            return QueryAnswer(b"{}", accept)
+
+    store = SlowRemote()
+    runner = ThreadQueryRunner(store)  # type: ignore[arg-type]
+    try:
+        with pytest.raises(QueryTimeout):
+            runner.run(NAMES, timeout=0.05)
+    finally:
+        release.set()
+        runner.close()
