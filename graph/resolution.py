@@ -19,7 +19,16 @@ FIRST_NAMES_FILE = GAZETTEER_DIR / "first_names.txt"
 REGIONS_FILE = GAZETTEER_DIR / "regions.txt"
 
 # How much a mention's source counts when the mentions of one entity disagree on its type.
-TYPE_WEIGHT = {"gazetteer": 4, "front_matter": 3, "lead": 3, "rule": 3, "narrator": 3, "ner": 1}
+TYPE_WEIGHT = {
+    "gazetteer": 4,
+    "front_matter": 3,
+    "lead": 3,
+    "rule": 3,
+    "repeat": 2,
+    "list": 2,
+    "narrator": 3,
+    "ner": 1,
+}
 SMALL_WORDS = {"of", "and", "for", "the", "in", "on", "as", "a", "to", "de"}
 
 PERSON_NAME = r"([A-ZÀ-ÖØ-Þ][\w'’.\-]+(?:[ \t]+[A-ZÀ-ÖØ-Þ][\w'’.\-]+){0,3})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from graph.conflicts import (
@@ -86,3 +88,45 @@ def test_a_post_and_the_maintainers_list_disagreeing_are_both_kept(memory_store:
 def test_a_malformed_person_id_is_refused(memory_store: Store) -> None:
     with pytest.raises(InvalidParameter):
         conflicts(memory_store, "person/<x>")
+
+
+def test_the_documented_conflict_query_finds_both_claims(memory_store: Store) -> None:
+    from graph.queries import PREFIXES
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "reconciliation.md").read_text(encoding="utf-8")
+    section = guide[guide.index("SPARQL that finds people whose sources disagree") :]
+    query = section.split("```sparql\n", 1)[1].split("```", 1)[0]
+    store_extraction(
+        post("post-2022", "2022-03-01", [("Ana Ruiz", Predicate.WORKS_AT, "VMware")]), memory_store
+    )
+    import_maintainers(memory_store, LIST, "cncf/maintainers.csv", date="2025-10-01")
+
+    rows = memory_store.select(PREFIXES + query).rows
+
+    assert [(r["who"]["value"], r["employer"]["value"], r["date"]["value"]) for r in rows] == [
+        ("Ana Ruiz", "Isovalent", "2025-10-01"),
+        ("Ana Ruiz", "VMware", "2022-03-01"),
+    ]
+
+
+def test_a_person_profile_carries_its_conflicts(memory_store: Store, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import get_store
+    from api.settings import Settings
+
+    store_extraction(
+        post("post-2022", "2022-03-01", [("Ana Ruiz", Predicate.WORKS_AT, "VMware")]), memory_store
+    )
+    import_maintainers(memory_store, LIST, "cncf/maintainers.csv", date="2025-10-01")
+    app = create_app(Settings(data_dir=tmp_path / "unused"))
+    app.dependency_overrides[get_store] = lambda: memory_store
+
+    profile = TestClient(app).get("/people/person/ana-ruiz").json()
+
+    assert [c["current"]["organization"] for c in profile["conflicts"]] == ["organization/isovalent"]
+    assert {c["document_id"] for c in profile["conflicts"][0]["claims"]} == {
+        "post-2022",
+        "cncf/maintainers.csv",
+    }

@@ -580,3 +580,25 @@ def test_an_organization_abbreviation_merges_into_its_long_form() -> None:
     al = person("person/abc", "ABC", documents=frozenset({"d1"}))
     ann = person("person/ann-bea-cole", "Ann Bea Cole", documents=frozenset({"d2"}))
     assert score_pair(al, ann) is None
+
+
+def test_ingesting_a_folder_reconciles_once_at_the_end(tmp_path: Path, memory_store: Store) -> None:
+    from graph.ingest import ingest_paths
+
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "a-full.md").write_text("---\ndate: 2024-01-01\n---\nfull\n", encoding="utf-8")
+    (folder / "b-short.md").write_text("---\ndate: 2024-02-01\n---\nshort\n", encoding="utf-8")
+
+    def extractor(document: Document) -> Extraction:
+        name = "Laurent Bernaille" if "full" in document.raw else "Laurent"
+        made = post(document.id, "2024-01-01", [(name, Predicate.CONTRIBUTED_TO, "Cilium")])
+        return Extraction(document, (), made.entities, made.facts, made.extractor_version)
+
+    report = ingest_paths([folder], memory_store, extractor=extractor)
+
+    assert len(report.documents) == 2
+    assert [(m.merged, m.into) for m in load_merges(memory_store)] == [
+        ("person/laurent", "person/laurent-bernaille")
+    ]
+    assert graph_keys(memory_store, "b-short.md") == {"person/laurent-bernaille"}

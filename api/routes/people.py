@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 
 from api.caching import CachedRoute, error_example, json_example
 from api.deps import StoreDep
+from graph.conflicts import EmploymentConflict, conflicts
 from graph.profiles import PersonProfile, person_profile
 
 router = APIRouter(tags=["people"], route_class=CachedRoute)
+
+
+@dataclass(frozen=True)
+class PersonWithConflicts(PersonProfile):
+    """A person's profile, with the employers its sources disagree on (graph/conflicts.py)."""
+
+    conflicts: tuple[EmploymentConflict, ...] = ()
+
 
 EVIDENCE_EXAMPLE = {
     "document_id": "meet-the-maintainer-laurent",
@@ -57,12 +68,13 @@ PERSON_EXAMPLE = {
     "known_by": [],
     "interviewed_by": [],
     "interviewed": [],
+    "conflicts": [],
 }
 
 
 @router.get(
     "/people/{id:path}",
-    response_model=PersonProfile,
+    response_model=PersonWithConflicts,
     summary="Profile of a person",
     responses={
         200: json_example("The person, with every fact grouped by role", PERSON_EXAMPLE),
@@ -78,9 +90,12 @@ def get_person(
         str, Path(description="A person key or its bare slug.", examples=["person/laurent-bernaille"])
     ],
     store: StoreDep,
-) -> PersonProfile:
+) -> PersonWithConflicts:
     """Projects contributed to, maintained and created; employers; talks and events attended;
     technologies and projects used; people known (both ways); interviews given and taken. Each related
     entity comes with every piece of evidence: the sentence, its raw span, the document id and source
-    path, the date and the confidence. `id` is `person/laurent-bernaille` or `laurent-bernaille`."""
-    return person_profile(store, id)
+    path, the date and the confidence. `id` is `person/laurent-bernaille` or `laurent-bernaille`.
+    `conflicts` lists employers that different sources disagree on, the most recent source current."""
+    profile = person_profile(store, id)
+    fields = {field.name: getattr(profile, field.name) for field in dataclasses.fields(profile)}
+    return PersonWithConflicts(**fields, conflicts=tuple(conflicts(store, profile.key)))

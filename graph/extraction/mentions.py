@@ -25,7 +25,7 @@ RULER_TYPES = {kind.value: kind for kind in EntityType}
 REGION_NAMES = frozenset(region.casefold() for region in REGIONS)
 
 # Which source wins when two mentions overlap: explicit structure, then lists, then the model.
-PRIORITY = {"lead": 0, "front_matter": 0, "gazetteer": 1, "rule": 1, "ner": 2}
+PRIORITY = {"lead": 0, "front_matter": 0, "gazetteer": 1, "rule": 1, "repeat": 1, "ner": 2, "list": 2}
 
 LEADING_WORDS = {"the", "a", "an", "our", "my", "their", "his", "her", "its", "your", "this", "that"}
 # Greetings and calls that the model runs into the name after them: 'Meet Thomas Graf'.
@@ -94,6 +94,8 @@ DESCRIPTIVE = {
     "ready", "centric", "first", "only", "style", "driven", "managed", "hosted", "backed", "focused",
     "certified", "conformant", "integrated",
 }  # fmt: skip
+HYPHENATED_TOOL = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+BUILT_ON = {"based", "powered", "native", "aware", "enabled", "compatible", "driven"}
 MARKDOWN_LINK = re.compile(r"\[(?P<label>[^\[\]\n]{1,80})\]\((?P<url>[^()\s]+)\)")
 LINK_LABEL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)*$")
 CODE_HOSTS = {"github.com", "gitlab.com"}
@@ -124,6 +126,8 @@ def find_mentions(doc: Doc, document: Document) -> list[Mention]:
     candidates += _profile_heading_mentions(document)
     candidates += _linked_names(document)
     candidates += _hyphenated_compounds(doc, document)
+    candidates += _repeated_people(candidates, document, lower_words)
+    candidates += _list_mates(doc, document, candidates, lower_words)
     return _shorten_group_names(_without_overlaps(candidates), document)
 
 
@@ -182,6 +186,10 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
         return None  # 'Incubation', 'Installation': a common noun opening a line
     if source == "ner" and any(CODE_IDENTIFIER.match(word) for word in text.split()):
         return None  # 'Field status.hostIPs': code, not a name
+    if source == "ner" and kind is EntityType.PERSON and _tail_of_a_longer_name(span):
+        return None  # 'Performance Computing' of 'High Performance Computing'
+    if source == "ner" and kind is EntityType.ORGANIZATION and _describes_technology(span):
+        kind = EntityType.PROJECT  # 'the Neutron-based IPAM': software things are built on
     if source == "ner" and re.sub(r"\s*\b(19|20)\d\d\b", "", _one_line(text)).casefold() in REGION_NAMES:
         return None  # 'Valencia', 'NA 2023': where an event was, not an entity
     if source == "ner":
@@ -301,6 +309,35 @@ def _names_a_job(span: Span) -> bool:
     return span.label_ != "PERSON" and any(ROLE_WORD.match(token.text) for token in span)
 
 
+def _tail_of_a_longer_name(span: Span) -> bool:
+    """Whether a person's name the model found, not opening with a given name, continues a
+    capitalised phrase: the model cut a longer name ('High | Performance Computing')."""
+    if span.start == 0 or span[0].text in first_names():
+        return False
+    before = span.doc[span.start - 1]
+    return (
+        before.is_title
+        and before.is_alpha
+        and not before.is_sent_start
+        and before.whitespace_ != ""
+        and before.lower_ not in GREETINGS | LEADING_WORDS
+        and not ROLE_WORD.match(before.text)
+    )
+
+
+def _describes_technology(span: Span) -> bool:
+    """Whether the name is glued to a word saying what something is built on ('Neutron-based')."""
+    doc = span.doc
+    end = span.end
+    return (
+        end + 1 < len(doc)
+        and doc[end].text == "-"
+        and span[-1].whitespace_ == ""
+        and doc[end].whitespace_ == ""
+        and doc[end + 1].lower_ in BUILT_ON
+    )
+
+
 def _kind_by_head(text: str, kind: EntityType) -> EntityType:
     """A project or specification the model took for an organisation, by the phrase's last word."""
     words = _one_line(text).split()
@@ -355,12 +392,22 @@ def _lone_heading(mention: Mention, document: Document) -> bool:
     )
 
 
+SOFTWARE_KINDS = {"operator", "plugin", "client", "controller", "sdk", "cli", "agent", "driver"}
+
+
 def _products_of_organizations(doc: Doc, document: Document, lower_words: frozenset[str]) -> list[Mention]:
-    """A listed organisation followed by capitalised words names one of its products:
-    'Google Search Console', 'AWS Lambda'; not 'CNCF Students Program' or 'VMware Upstream'."""
+    """A listed organisation followed by capitalised words, or by a word for a kind of software,
+    names one of its products: 'Google Search Console', 'AWS Lambda', 'Tigera operator'; not
+    'CNCF Students Program' or 'VMware Upstream'."""
     mentions = []
     for span in doc.ents:
         if span.label_ != EntityType.ORGANIZATION.value or span.ent_id_ not in {"hand", "cncf"}:
+            continue
+        after = doc[span.end] if span.end < len(doc) else None
+        if after is not None and after.is_lower and after.lower_ in SOFTWARE_KINDS:
+            # 'Tigera operator': a company's name and the kind of software it ships.
+            end_char = after.idx + len(after)
+            mentions.append(_mention(document, span.start_char, end_char, EntityType.PROJECT, "rule"))
             continue
         end = span.end
         while (
@@ -471,8 +518,9 @@ def _text_span(document: Document, raw_start: int, raw_end: int) -> tuple[int, i
 
 def _linked_names(document: Document) -> list[Mention]:
     """Names a Markdown link vouches for: a person's full name linked to their profile
-    ('[Hemanth Malla](https://github.com/hemanthmalla)'), and a tool's name linked to its repository
-    or page ('[krew](https://github.com/kubernetes-sigs/krew)'), with the tool's other mentions."""
+    ('[Hemanth Malla](https://github.com/hemanthmalla)'), a group linked to its folder
+    ('[API Machinery](.../sig-api-machinery/)'), and a tool's name linked to its repository or
+    page ('[krew](https://github.com/kubernetes-sigs/krew)'), with the tool's other mentions."""
     mentions = []
     tools: set[str] = set()
     for link in MARKDOWN_LINK.finditer(document.raw):
@@ -493,6 +541,8 @@ def _linked_names(document: Document) -> list[Mention]:
             and label.casefold() not in gazetteer_types()
         ):
             kind = EntityType.PERSON
+        elif _names_linked_group(label, parts.path):
+            kind = EntityType.ORGANIZATION
         elif _names_linked_tool(label, host, parts.path):
             kind = EntityType.PROJECT
             tools.add(label)
@@ -503,6 +553,20 @@ def _linked_names(document: Document) -> list[Mention]:
         for match in re.finditer(rf"(?<![\w\-/.]){re.escape(tool)}(?![\w\-/]|\.\w)", document.text):
             mentions.append(_mention(document, match.start(), match.end(), EntityType.PROJECT, "rule"))
     return mentions
+
+
+def _names_linked_group(label: str, path: str) -> bool:
+    """Whether a capitalised label links to the folder of a Kubernetes SIG, working group or
+    committee of that name: '[Architecture](.../sig-architecture/README.md)'."""
+    words = label.split()
+    if not words or len(words) > 4 or not all(w[:1].isupper() for w in words):
+        return False
+    slug = "-".join(w.casefold() for w in words)
+    names = {slug, *(f"{kind}-{slug}" for kind in ("sig", "wg", "committee"))}
+    segments = [s.casefold() for s in path.split("/") if s]
+    return any(segment in names and segment != slug for segment in segments) or (
+        slug.startswith(("sig-", "wg-")) and slug in segments
+    )
 
 
 def _names_linked_tool(label: str, host: str, path: str) -> bool:
@@ -561,6 +625,92 @@ def _glued(doc: Doc, left: int, hyphen: int) -> bool:
         and doc[hyphen].whitespace_ == ""
         and hyphen == left + 1
     )
+
+
+def _repeated_people(
+    candidates: list[Mention], document: Document, lower_words: frozenset[str]
+) -> list[Mention]:
+    """Every other place a person's full name is written, and their given name alone when no other
+    person of the text shares it: 'Paco Xu works at DaoCloud', 'Currently, Paco is a reviewer'
+    after the heading 'Paco Xu'. The model misses names it has seen once in another sentence."""
+    full_names = {
+        " ".join(m.text.split())
+        for m in candidates
+        if m.type is EntityType.PERSON
+        and 2 <= len(m.text.split()) <= 3
+        and all(PERSON_WORD.match(w) for w in m.text.split())
+    }
+    given: dict[str, set[str]] = {}
+    for name in full_names:
+        given.setdefault(name.split()[0], set()).add(name)
+    known = gazetteer_types()
+    forms = set(full_names) | {
+        first
+        for first, names in given.items()
+        if len(names) == 1
+        and first.lower() not in lower_words
+        and first.casefold() not in known
+        and len(first) > 2
+    }
+    mentions = []
+    for form in sorted(forms):
+        pattern = r"\s+".join(map(re.escape, form.split()))
+        # Not inside a longer capitalised name: 'Paco' alone, not the 'Paco' of 'Paco Xu' or 'Paco Labs'.
+        for match in re.finditer(
+            rf"(?<![\w\-@/.])(?<![A-Z]\w )({pattern})(?![\w\-]|\s+[A-Z])", document.text
+        ):
+            mentions.append(_mention(document, match.start(), match.end(), EntityType.PERSON, "repeat"))
+    return mentions
+
+
+def _list_mates(
+    doc: Doc, document: Document, candidates: list[Mention], lower_words: frozenset[str]
+) -> list[Mention]:
+    """A name listed together with projects is one too: 'such as cli-runtime and kyaml', 'Packer,
+    Ansible, TestGrid and Terraform'. Only names written like tools count (hyphenated lower case,
+    CamelCase, or a capitalised word the text never writes in lower case), never plain words."""
+    kinds: dict[int, EntityType] = {}
+    for mention in candidates:
+        if mention.type in {EntityType.PROJECT, EntityType.TECHNOLOGY}:
+            for token in doc.char_span(mention.start, mention.end, alignment_mode="expand") or ():
+                kinds[token.i] = mention.type
+    covered = {
+        token.i
+        for mention in candidates
+        for token in doc.char_span(mention.start, mention.end, alignment_mode="expand") or ()
+    }
+    mentions = []
+    for token in doc:
+        if token.i in covered or not token.conjuncts:
+            continue
+        mates = [kinds[c.i] for c in token.conjuncts if c.i in kinds]
+        if not mates or EntityType.TECHNOLOGY in mates:
+            continue
+        start, end = token.i, token.i + 1
+        while _glued(doc, start - 2, start - 1):
+            start -= 2
+        while _glued(doc, end - 1, end):
+            end += 2
+        if any(i in covered for i in range(start, end)):
+            continue
+        name = doc[start:end].text
+        tool_like = (
+            HYPHENATED_TOOL.match(name)
+            or CAMEL_CASE.match(name)
+            or (
+                name.istitle()
+                and name.isalpha()
+                and name.lower() not in lower_words
+                and token.pos_ == "PROPN"
+            )
+        )
+        if tool_like and name.casefold() not in stoplist() and not token.is_sent_start:
+            mentions.append(
+                _mention(
+                    document, doc[start].idx, doc[end - 1].idx + len(doc[end - 1]), EntityType.PROJECT, "list"
+                )
+            )
+    return mentions
 
 
 def _shorten_group_names(mentions: list[Mention], document: Document) -> list[Mention]:

@@ -377,6 +377,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("joined", ((_lemmas("join"),),), (P.WORKS_AT, P.CONTRIBUTED_TO), 0.6, window=4),
     Rule(
+        "project_journey",
+        ((_lower("journey"),),),
+        (P.CONTRIBUTED_TO,),
+        0.55,
+        patient="left",
+        noun=True,
+        nearest_fallback=False,
+    ),
+    Rule(
         "project_team",
         ((_lower("team", "teams"),),),
         (P.CONTRIBUTED_TO,),
@@ -953,7 +962,9 @@ def _clause_agent(
 
     None when the syntax says nothing; [] when it names an agent that is not an entity.
     """
-    for child in trigger.children:
+    # the possessor, also when the parser hangs it on a compound ("My Kubernetes journey")
+    modifiers = [trigger, *(c for c in trigger.children if c.dep_ == "compound")]
+    for child in (c for m in modifiers for c in m.children):
         if child.dep_ == "poss":
             party = _party_in(segment, child)
             if party is not None and _fits(party, kinds):

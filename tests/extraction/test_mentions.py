@@ -402,3 +402,47 @@ def test_a_group_name_running_into_a_team_is_cut_to_the_group_named_elsewhere(nl
     mentions = find_mentions(nlp(doc.text), doc)
     groups = [m.text for m in mentions if m.type is EntityType.ORGANIZATION]
     assert groups == ["SIG CLI", "SIG CLI", "SIG Cluster Lifecycle"]
+
+
+def test_a_persons_name_is_found_wherever_it_is_written_again(nlp: Language) -> None:
+    text = (
+        "## Paco Xu\n\nPaco Xu works at DaoCloud.\n\nCurrently, Paco is a reviewer; Paco Labs is not him.\n"
+    )
+    doc = read_document(text, "t.md")
+    mentions = find_mentions(nlp(doc.text), doc)
+    people = [m.text for m in mentions if m.type is EntityType.PERSON]
+    assert people == ["Paco Xu", "Paco Xu", "Paco"]
+
+
+def test_a_given_name_two_people_share_is_not_repeated(nlp: Language) -> None:
+    text = "Andy Zhang met Andy Lee. Later Andy left."
+    names = with_model_entities(nlp, text, [("Andy Zhang", "PERSON"), ("Andy Lee", "PERSON")])
+    assert names == {"Andy Zhang": EntityType.PERSON, "Andy Lee": EntityType.PERSON}
+
+
+def test_a_company_and_a_kind_of_software_name_a_project(nlp: Language) -> None:
+    names = found(nlp, "We installed Calico with the Tigera operator last year.")
+    assert names["Tigera operator"] is EntityType.PROJECT
+    assert "Tigera" not in names
+
+
+def test_the_model_cutting_a_longer_capitalised_phrase_gives_no_person(nlp: Language) -> None:
+    text = "He worked in High Performance Computing before, with Laurent Bernaille."
+    names = with_model_entities(
+        nlp, text, [("Performance Computing", "PERSON"), ("Laurent Bernaille", "PERSON")]
+    )
+    assert names == {"Laurent Bernaille": EntityType.PERSON}
+
+
+def test_a_name_things_are_based_on_is_software_not_a_company(nlp: Language) -> None:
+    text = "The Neutron-based IPAM was slow; Acme Corp-based teams were not."
+    names = with_model_entities(nlp, text, [("Neutron", "ORG")])
+    assert names == {"Neutron": EntityType.PROJECT}
+
+
+def test_tool_like_names_listed_with_a_project_are_projects(nlp: Language) -> None:
+    names = found(
+        nlp, "We publish libraries such as cli-runtime and Kubernetes, and we like pizza and Cilium."
+    )
+    assert names["cli-runtime"] is EntityType.PROJECT
+    assert "pizza" not in names

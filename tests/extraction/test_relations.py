@@ -219,6 +219,16 @@ def test_people_of_a_project_team_contribute_to_it(nlp: Language) -> None:
     }
 
 
+def test_my_project_journey_is_a_contribution(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "My Kubernetes journey began with SIG Instrumentation. The journey to KubeCon was long.",
+        {"Marek": PERSON, "Kubernetes": PROJECT, "SIG Instrumentation": ORG, "KubeCon": CONF},
+        narrator="Marek",
+    )
+    assert found == {("Marek", "contributedTo", "Kubernetes")}
+
+
 def test_creator_gives_created_by_pointing_to_the_person(nlp: Language) -> None:
     found = read(nlp, "Thomas Graf created Cilium in 2015.", {"Thomas Graf": PERSON, "Cilium": PROJECT})
     assert ("Cilium", "createdBy", "Thomas Graf") in found
