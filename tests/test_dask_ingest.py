@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-from benchmarks.distributed import extract_on_dask, ingest_on_dask  # noqa: E402
+from graph.distributed import extract_on_dask, ingest_on_dask  # noqa: E402
 from graph.documents import read_document  # noqa: E402
 from graph.ingest import ingest_paths  # noqa: E402
 from graph.records import Document, Extraction  # noqa: E402

@@ -31,6 +31,10 @@ def extract(document: Document) -> Extraction:
     return next(extract_all([document]))
 
 
+# Texts per spaCy batch: enough to amortise the per-batch cost, small enough to stream.
+PIPE_BATCH_SIZE = 4
+
+
 def extract_all(documents: Iterable[Document], *, n_process: int = 1) -> Iterator[Extraction]:
     """`extract` over many documents, parsing them in batches (and processes when n_process > 1)."""
     nlp = build_nlp()
@@ -42,7 +46,10 @@ def extract_all(documents: Iterable[Document], *, n_process: int = 1) -> Iterato
                 yield chunk, (document, index, len(chunks))
 
     parsed: list[Doc] = []
-    for doc, (document, index, count) in nlp.pipe(pieces(), as_tuples=True, n_process=n_process):
+    # Small batches: posts are long, so spaCy's default of 1,000 texts per batch holds a whole corpus of
+    # parses in memory (1 GB for 33 posts) and stalls progress reporting until the batch is done.
+    batches = nlp.pipe(pieces(), as_tuples=True, n_process=n_process, batch_size=PIPE_BATCH_SIZE)
+    for doc, (document, index, count) in batches:
         parsed.append(doc)
         if index == count - 1:
             whole = parsed[0] if count == 1 else Doc.from_docs(parsed, ensure_whitespace=False)

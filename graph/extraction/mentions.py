@@ -94,6 +94,7 @@ DESCRIPTIVE = {
     "ready", "centric", "first", "only", "style", "driven", "managed", "hosted", "backed", "focused",
     "certified", "conformant", "integrated",
 }  # fmt: skip
+FILE_NAME = re.compile(r"\.(ya?ml|json|md|txt|go|py|sh|toml)$|_")
 HYPHENATED_TOOL = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 BUILT_ON = {"based", "powered", "native", "aware", "enabled", "compatible", "driven"}
 MARKDOWN_LINK = re.compile(r"\[(?P<label>[^\[\]\n]{1,80})\]\((?P<url>[^()\s]+)\)")
@@ -127,7 +128,7 @@ def find_mentions(doc: Doc, document: Document) -> list[Mention]:
     candidates += _linked_names(document)
     candidates += _hyphenated_compounds(doc, document)
     candidates += _repeated_people(candidates, document, lower_words)
-    candidates += _list_mates(doc, document, candidates, lower_words)
+    candidates += _list_mates(doc, document, candidates)
     return _shorten_group_names(_without_overlaps(candidates), document)
 
 
@@ -543,7 +544,7 @@ def _linked_names(document: Document) -> list[Mention]:
             kind = EntityType.PERSON
         elif _names_linked_group(label, parts.path):
             kind = EntityType.ORGANIZATION
-        elif _names_linked_tool(label, host, parts.path):
+        elif _names_linked_tool(label, host, parts.path, document.text):
             kind = EntityType.PROJECT
             tools.add(label)
         else:
@@ -569,16 +570,21 @@ def _names_linked_group(label: str, path: str) -> bool:
     )
 
 
-def _names_linked_tool(label: str, host: str, path: str) -> bool:
-    """Whether a one-word link label is the name of the repository or page it links to; a plain
-    capitalised word ('Meetups') only for a code-hosting repository."""
+def _names_linked_tool(label: str, host: str, path: str, text: str) -> bool:
+    """Whether a one-word link label is the name of the repository or page it links to: any name
+    for a code-hosting repository, a lower-case one ('ingress-nginx') for other pages; not a file
+    name, nor a word the text also uses as an ordinary noun."""
     if not LINK_LABEL_NAME.match(label) or label.casefold() in gazetteer_types():
         return False
+    if FILE_NAME.search(label):
+        return False  # 'ineligible_endpoints.yaml' is a file
     segments = [s.casefold() for s in path.split("/") if s]
     if host in CODE_HOSTS:
         segments = segments[1:]  # the owner is a person or an organisation, not the tool
-    elif label.istitle() and label.isalpha():
-        return False
+    elif not label[0].islower():
+        return False  # '[OVHcloud](…/case-studies/ovhcloud)', '[RBAC](…/rbac/)': pages about names
+    if label.isalpha() and label.islower() and re.search(rf"\b(?:the|a|an|our|your|this)\s+{label}\b", text):
+        return False  # '[website](…/kubernetes/website)' and 'the website': an ordinary word
     return label.casefold() in segments
 
 
@@ -663,12 +669,10 @@ def _repeated_people(
     return mentions
 
 
-def _list_mates(
-    doc: Doc, document: Document, candidates: list[Mention], lower_words: frozenset[str]
-) -> list[Mention]:
-    """A name listed together with projects is one too: 'such as cli-runtime and kyaml', 'Packer,
-    Ansible, TestGrid and Terraform'. Only names written like tools count (hyphenated lower case,
-    CamelCase, or a capitalised word the text never writes in lower case), never plain words."""
+def _list_mates(doc: Doc, document: Document, candidates: list[Mention]) -> list[Mention]:
+    """A name listed together with projects is one too: 'such as cli-runtime and kyaml', 'Prow
+    and TestGrid'. Only names written like tools count (hyphenated lower case, CamelCase); a plain
+    capitalised word may be a company or a concept listed with them ('Zynga', 'Security')."""
     kinds: dict[int, EntityType] = {}
     for mention in candidates:
         if mention.type in {EntityType.PROJECT, EntityType.TECHNOLOGY}:
@@ -694,16 +698,7 @@ def _list_mates(
         if any(i in covered for i in range(start, end)):
             continue
         name = doc[start:end].text
-        tool_like = (
-            HYPHENATED_TOOL.match(name)
-            or CAMEL_CASE.match(name)
-            or (
-                name.istitle()
-                and name.isalpha()
-                and name.lower() not in lower_words
-                and token.pos_ == "PROPN"
-            )
-        )
+        tool_like = HYPHENATED_TOOL.match(name) or CAMEL_CASE.match(name)
         if tool_like and name.casefold() not in stoplist() and not token.is_sent_start:
             mentions.append(
                 _mention(
