@@ -375,9 +375,17 @@ def documents(
     out.print(table)
 
 
-@app.command()
+entities_app = typer.Typer(
+    help="Find entities; `mkg entities merges` and `mkg entities split ID` show and undo merges.",
+    no_args_is_help=False,
+)
+app.add_typer(entities_app, name="entities")
+
+
+@entities_app.callback(invoke_without_command=True)
 @reports_errors
 def entities(
+    ctx: typer.Context,
     type: Annotated[EntityType | None, typer.Option("--type", "-t", help="Only this type.")] = None,
     q: Annotated[str | None, typer.Option("--q", "-q", help="Part of a name or alias.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
@@ -387,6 +395,8 @@ def entities(
     store: StoreOption = None,
 ) -> None:
     """Find entities by type and by part of a name or alias."""
+    if ctx.invoked_subcommand is not None:
+        return
     from graph.queries import find_entities
 
     with opened_store(settings_for(data_dir, store)) as target:
@@ -565,6 +575,7 @@ def restore(
 # ---------------------------------------------------------------------------------------------------
 
 
+@entities_app.command("merges")
 @app.command()
 @reports_errors
 def merges(
@@ -588,6 +599,7 @@ def merges(
     out.print(table)
 
 
+@entities_app.command("split")
 @app.command()
 @reports_errors
 def split(

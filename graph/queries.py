@@ -222,14 +222,19 @@ def _best_name(names: Iterable[str]) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
+def document_graphs(store: Store) -> list[str]:
+    """IRIs of the stored documents' graphs, sorted; other named graphs (merge records) left out."""
+    return [iri for iri in store.documents() if document_id_of_iri(iri) is not None]
+
+
 def count_documents(store: Store) -> int:
     """Number of stored documents."""
-    return len(store.documents())
+    return len(document_graphs(store))
 
 
 def list_documents(store: Store, *, limit: int | None = None, offset: int = 0) -> list[DocumentInfo]:
     """Stored documents sorted by IRI, with their source path, title and date when the graph gives them."""
-    graphs = store.documents()
+    graphs = document_graphs(store)
     return _document_infos(store, graphs[offset : None if limit is None else offset + limit])
 
 

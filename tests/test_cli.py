@@ -230,3 +230,13 @@ def test_contributions_and_delete(data_dir: Path) -> None:
     assert "not found" in again.stderr
     empty = runner.invoke(app, ["documents", "-f", "json", "--data-dir", str(data_dir)])
     assert json.loads(empty.stdout) == []
+
+
+def test_entities_group_lists_merges_and_refuses_to_split_an_unknown_key(data_dir: Path) -> None:
+    merges = runner.invoke(app, ["entities", "merges", "--format", "json", "--data-dir", str(data_dir)])
+    assert merges.exit_code == 0, merges.output
+    assert json.loads(merges.stdout) == []
+
+    split = runner.invoke(app, ["entities", "split", "person/nobody", "--data-dir", str(data_dir)])
+    assert split.exit_code != 0
+    assert "not_found" in split.output

@@ -5,12 +5,14 @@ import contextlib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rdflib.namespace import RDFS
 
 from graph.documents import read_document
 from graph.errors import InvalidQuery
 from graph.ingest import ingest_document
 from graph.queries import (
     contributions,
+    count_documents,
     entity_profile,
     find_entities,
     list_documents,
@@ -20,6 +22,7 @@ from graph.queries import (
 )
 from graph.records import EntityType, Predicate
 from graph.store import Store, open_memory_store
+from graph.vocab import reconciliation_graph_iri
 from tests.conftest import hand_made_extraction
 
 LAURENT = """---
@@ -57,6 +60,16 @@ def test_list_documents_gives_source_title_and_date_in_pages(store: Store) -> No
     )
     assert list_documents(store, limit=1, offset=1) == everything[1:]
     assert list_documents(store, limit=5, offset=2) == []
+
+
+def test_list_documents_leaves_out_named_graphs_that_are_not_documents(store: Store) -> None:
+    before = list_documents(store)
+    record = f"<{reconciliation_graph_iri()}> <{RDFS.comment}> \"merge records\" .\n"
+    store.add_document(str(reconciliation_graph_iri()), record)
+
+    assert str(reconciliation_graph_iri()) in store.documents()
+    assert list_documents(store) == before
+    assert count_documents(store) == len(before) == 2
 
 
 def test_find_entities_filters_by_type_and_by_name_or_alias(store: Store) -> None:

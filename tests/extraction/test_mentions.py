@@ -446,3 +446,17 @@ def test_tool_like_names_listed_with_a_project_are_projects(nlp: Language) -> No
     )
     assert names["cli-runtime"] is EntityType.PROJECT
     assert "pizza" not in names
+
+
+def test_links_to_files_pages_about_names_and_ordinary_words_give_no_project(nlp: Language) -> None:
+    text = (
+        "See [ineligible_endpoints.yaml](https://github.com/k/k/blob/main/ineligible_endpoints.yaml), "
+        "the [website](https://github.com/kubernetes/website) and the "
+        "[OVHcloud](https://cilium.io/ovhcloud) story.\n\n"
+        "The website is built with Hugo; "
+        "[metrics-server](https://kubernetes-sigs.github.io/metrics-server/) helps.\n"
+    )
+    names = markdown(nlp, text)
+    assert names.get("metrics-server") is EntityType.PROJECT
+    assert "website" not in names and "ineligible_endpoints.yaml" not in names
+    assert names.get("OVHcloud") is not EntityType.PROJECT
