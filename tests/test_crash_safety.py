@@ -21,7 +21,7 @@ from graph.vocab import document_id_of_iri, document_iri
 from tests.conftest import hand_made_extraction
 
 REPO = Path(__file__).resolve().parents[1]
-DOCUMENTS = 120
+DOCUMENTS = 60
 # `mkg ingest` with the hand-made extractor, which counts the documents it extracted in a file (so the
 # test knows the run is under way) and takes a moment per document (so the run is still going when
 # it is killed).
@@ -42,6 +42,7 @@ def counting(document):
     return hand_made_extraction(document)
 
 graph.extraction.extract = counting
+graph.extraction.EXTRACTOR_VERSION = "hand-made/1"
 from api.cli import app
 app(sys.argv[2:], prog_name="mkg")
 """
@@ -116,7 +117,7 @@ def test_kill_9_during_ingest_leaves_whole_documents_and_resume_finishes(tmp_pat
     counter = tmp_path / "extracted"
     write_corpus(corpus)
     stored_after_kills = []
-    for kill_after in (15, 45, 80):
+    for kill_after in (8, 20, 35):
         counter.unlink(missing_ok=True)
         process = start_ingest(corpus, data, counter, "--resume")
         wait_for_count(process, counter, kill_after - (stored_after_kills[-1] if stored_after_kills else 0))
