@@ -12,10 +12,12 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.routes import (
+    analytics,
     contributions,
     documents,
     entities,
     explorer,
+    export,
     graph_store,
     health,
     organizations,
@@ -98,4 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(reconcile_routes.router)
     app.include_router(explorer.router)
+    app.include_router(export.router)
+    app.include_router(analytics.router)
     return app

@@ -853,3 +853,6 @@ def cli(
 def main() -> None:
     """Entry point of the `mkg` console script."""
     app()
+
+
+from api import cli_graph  # noqa: E402, F401  (registers `mkg export` and `mkg analyze`)

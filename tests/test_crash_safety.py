@@ -110,6 +110,7 @@ def check_whole_or_absent(store: Store, corpus: Path) -> int:
     return len(ids)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_kill_9_during_ingest_leaves_whole_documents_and_resume_finishes(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
@@ -151,3 +152,23 @@ def test_kill_9_during_ingest_leaves_whole_documents_and_resume_finishes(tmp_pat
         assert check_whole_or_absent(store, corpus) == DOCUMENTS
     finally:
         store.close()
+
+
+def test_resume_skips_documents_stored_with_the_same_content(tmp_path: Path, memory_store: Store) -> None:
+    from graph.ingest import ingest_paths
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a.md", "b.md", "c.md"):
+        (corpus / name).write_text(f"Laurent Bernaille works at Datadog.\n{name}\n", encoding="utf-8")
+    ingest_paths([corpus / "a.md", corpus / "b.md"], memory_store, extractor=hand_made_extraction)
+    (corpus / "b.md").write_text("Laurent Bernaille contributed to Cilium.\n", encoding="utf-8")
+
+    report = ingest_paths([corpus], memory_store, extractor=hand_made_extraction, skip_unchanged=True)
+
+    assert report.skipped == ["a.md"]
+    assert sorted(summary.source for summary in report.documents) == ["b.md", "c.md"]
+    again = ingest_paths([corpus], memory_store, extractor=hand_made_extraction, skip_unchanged=True)
+    assert again.skipped == ["a.md", "b.md", "c.md"] and again.documents == []
+    fresh = ingest_paths([corpus], memory_store, extractor=hand_made_extraction)
+    assert fresh.skipped == [] and len(fresh.documents) == 3
