@@ -192,15 +192,21 @@ def _free_port() -> int:
 
 def _serve(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "api", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        cwd=Path(__file__).resolve().parents[1],
-        env={**os.environ},
-    )
+    log = data_dir.with_name(data_dir.name + ".server.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    # The server's access log goes to a file: stdout carries only the report.
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+            cwd=Path(__file__).resolve().parents[1],
+            env={**os.environ},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         if process.poll() is not None:
-            raise SystemExit("`mkg serve` exited; see its output above.")
+            raise SystemExit(f"`mkg serve` exited; see {log}.")
         try:
             if httpx.get(url + "/health", timeout=2).status_code == 200:
                 return process, url

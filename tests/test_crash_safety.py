@@ -117,7 +117,7 @@ def test_kill_9_during_ingest_leaves_whole_documents_and_resume_finishes(tmp_pat
     data = tmp_path / "data"
     counter = tmp_path / "extracted"
     write_corpus(corpus)
-    stored_after_kills = []
+    stored_after_kills: list[int] = []
     for kill_after in (8, 20, 35):
         counter.unlink(missing_ok=True)
         process = start_ingest(corpus, data, counter, "--resume")

@@ -267,6 +267,17 @@ RULES: tuple[Rule, ...] = (
         preps=frozenset({"for", "of", "on"}),
         noun=True,
     ),
+    Rule(
+        "reviewer_of",
+        # a reviewer, approver or (subproject) owner works on the project, without being its maintainer
+        ((_lemmas("reviewer", "approver", "owner"),), (_lower("reviewers", "approvers", "owners"),)),
+        (P.CONTRIBUTED_TO,),
+        0.7,
+        patient="either",
+        preps=frozenset({"for", "of", "on", "in"}),
+        agent_types=frozenset({PERSON}),
+        noun=True,
+    ),
     # maintainerOf
     Rule(
         "maintainer_of",
@@ -685,6 +696,32 @@ class _Context:
         self.person_starts = [start for start, _ in self.person_mentions]
         self.turns = sorted(resolution.turns, key=lambda t: (t.start, t.end))
         self.turn_starts = [t.start for t in self.turns]
+        self.blocks = sorted(document.blocks, key=lambda b: (b.start, b.end))
+        self.block_starts = [b.start for b in self.blocks]
+        self.section_people = self._section_people()
+
+    def block_index(self, char: int) -> int:
+        """Index of the block holding `char` (or the last one before it); -1 before the first."""
+        return bisect.bisect_right(self.block_starts, char) - 1
+
+    def _section_people(self) -> list[tuple[int, str | None]]:
+        """(start, person) of each heading: the one person a heading names ("## Paco Xu"), else None."""
+        sections: list[tuple[int, str | None]] = []
+        for block in self.blocks:
+            if block.kind != "heading":
+                continue
+            named = {key for start, key in self.person_mentions if block.start <= start < block.end}
+            sections.append((block.start, next(iter(named)) if len(named) == 1 else None))
+        return sections
+
+    def profiled_person(self, char: int) -> str | None:
+        """Who the text around `char` is about: the person its section heading names, else the one
+        interviewee of the text; None when the text does not single anyone out."""
+        index = bisect.bisect_right([start for start, _ in self.section_people], char) - 1
+        if index >= 0 and self.section_people[index][1] is not None:
+            return self.section_people[index][1]
+        interviewees = [k for k in self.resolution.interviewees if k in self.entities]
+        return interviewees[0] if len(interviewees) == 1 else None
 
     def turn_at(self, char: int) -> Turn | None:
         index = bisect.bisect_right(self.turn_starts, char) - 1
@@ -708,6 +745,14 @@ class _Context:
         if index < 0 or char - self.person_starts[index] > limit:
             return None
         return self.person_mentions[index][1]
+
+    def he_or_she(self, char: int) -> str | None:
+        """The person "he"/"she" at `char` stands for: the last person named in this block or the one
+        before it; farther back, the person the section or the interview is about."""
+        index = bisect.bisect_left(self.person_starts, char) - 1
+        if index >= 0 and self.block_index(char) - self.block_index(self.person_starts[index]) <= 1:
+            return self.person_mentions[index][1]
+        return self.profiled_person(char) or self.last_person_before(char)
 
     def named_subject_before(self, token: Token) -> bool:
         """A name that is not a person's is the subject earlier in the sentence ("Divine ... his")."""
@@ -842,7 +887,7 @@ def _pronoun_party(ctx: _Context, token: Token) -> Party | None:
             return None
         return Party(_WE + speaker, frozenset({PERSON, ORG}), token.i, token.i + 1, "first_plural")
     if lower in THIRD_SINGULAR and token.pos_ == "PRON":
-        person = ctx.last_person_before(token.idx)
+        person = ctx.he_or_she(token.idx)
         if person is None or ctx.named_subject_before(token):
             return None
         return Party(person, ctx.types_of(person), token.i, token.i + 1, "third")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -872,3 +873,78 @@ def test_any_word_salad_gives_well_formed_facts(nlp: Language, words: list[str])
         assert fact.subject != fact.object
         assert document.raw[fact.evidence.start : fact.evidence.end] == fact.evidence.text
     assert facts == facts_of(nlp, text, names, aliases={"Liz": "Liz Rice"}, narrator="Liz Rice")[0]
+
+
+# --- rules that carry over to unseen posts ----------------------------------------------------------
+
+
+def test_reviewer_approver_and_subproject_owner_contribute(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Currently, Mei is a reviewer for kubeadm and an approver of Kind. "
+        "She was appointed as subproject owner for Kustomize.",
+        {"Mei": PERSON, "kubeadm": PROJECT, "Kind": PROJECT, "Kustomize": PROJECT},
+    )
+    assert ("Mei", "contributedTo", "kubeadm") in found
+    assert ("Mei", "contributedTo", "Kind") in found
+    assert ("Mei", "contributedTo", "Kustomize") in found
+    assert not any(p == "maintainerOf" for _, p, _ in found)
+
+
+def test_owner_of_a_company_is_not_a_contribution(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Omar is the owner of Acme and a reviewer for SIG Node.",
+        {"Omar": PERSON, "Acme": ORG, "SIG Node": ORG},
+    )
+    assert not any(p == "contributedTo" for _, p, _ in found)
+
+
+def test_his_far_from_any_name_is_the_interviewee(nlp: Language) -> None:
+    text = (
+        "Meet Laurent Bernaille.\n\n"
+        "The integration was built by Hemanth Malla from our team.\n\n"
+        "I can't wait to travel again.\n\n"
+        "Catch his two talks at KubeCon EU 2022."
+    )
+    found = read(
+        nlp,
+        text,
+        {"Laurent Bernaille": PERSON, "Hemanth Malla": PERSON, "KubeCon EU 2022": CONF},
+        interviewees=["Laurent Bernaille"],
+    )
+    assert ("Laurent Bernaille", "spokeAt", "KubeCon EU 2022") in found
+    assert ("Hemanth Malla", "spokeAt", "KubeCon EU 2022") not in found
+
+
+def test_he_next_to_a_name_is_that_person(nlp: Language) -> None:
+    text = "Meet Laurent Bernaille.\n\nHemanth Malla joined us last year. He spoke at KubeCon EU 2022."
+    found = read(
+        nlp,
+        text,
+        {"Laurent Bernaille": PERSON, "Hemanth Malla": PERSON, "KubeCon EU 2022": CONF},
+        interviewees=["Laurent Bernaille"],
+    )
+    assert found == {("Hemanth Malla", "spokeAt", "KubeCon EU 2022")}
+
+
+def test_she_in_a_group_profile_section_is_the_person_of_its_heading(nlp: Language) -> None:
+    text = (
+        "Ana Lima\n\nAna works with Wei Chen on docs.\n\nAnother paragraph about the team.\n\n"
+        "She spoke at KubeCon EU 2023.\n\n"
+        "Wei Chen\n\nA paragraph without names.\n\nThen more.\n\nShe attended KubeCon EU 2023."
+    )
+    document = make_document(text)
+    headings = {text.index("Ana Lima"), text.index("Wei Chen\n\nA")}
+    document = dataclasses.replace(
+        document,
+        blocks=tuple(
+            dataclasses.replace(b, kind="heading") if b.start in headings else b for b in document.blocks
+        ),
+    )
+    names = {"Ana Lima": PERSON, "Wei Chen": PERSON, "KubeCon EU 2023": CONF}
+    resolution = make_resolution(document, names, aliases={"Ana": "Ana Lima"})
+    found = triples(find_facts(nlp(document.text), document, resolution), resolution)
+    assert ("Ana Lima", "spokeAt", "KubeCon EU 2023") in found
+    assert ("Wei Chen", "attended", "KubeCon EU 2023") in found
+    assert ("Wei Chen", "spokeAt", "KubeCon EU 2023") not in found
