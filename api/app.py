@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.routes import (
+    admin,
     analytics,
     contributions,
     documents,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(reconcile_routes.router)
     app.include_router(explorer.router)
+    app.include_router(admin.router)
     app.include_router(export.router)
     app.include_router(analytics.router)
     return app

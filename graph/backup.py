@@ -58,8 +58,8 @@ def dump_nquads(store: Store) -> str:
     return "".join(sorted(lines))
 
 
-def backup(store: Store, path: Path, *, at: str | None = None) -> BackupManifest:
-    """Write the store's named graphs to `path` (replaced atomically) and return the header written."""
+def backup_text(store: Store, *, at: str | None = None) -> tuple[BackupManifest, str]:
+    """The whole backup file (header line and quads) and its header."""
     from graph.ingest import stored_content_hashes
 
     body = dump_nquads(store)
@@ -73,14 +73,19 @@ def backup(store: Store, path: Path, *, at: str | None = None) -> BackupManifest
         documents={iri: hashes[0] for iri, hashes in sorted(stored_content_hashes(store).items())},
     )
     header = HEADER_PREFIX + json.dumps(asdict(manifest), sort_keys=True, ensure_ascii=True) + "\n"
+    return manifest, header + body
+
+
+def backup(store: Store, path: Path, *, at: str | None = None) -> BackupManifest:
+    """Write the store's named graphs to `path` (replaced atomically) and return the header written."""
+    manifest, text = backup_text(store, at=at)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written beside the target and renamed over it: a crash leaves the old backup or the new one.
     handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(header)
-            out.write(body)
+            out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

@@ -143,3 +143,30 @@ def test_mkg_backup_wipe_restore_round_trip_on_disk(tmp_path: Path) -> None:
         assert dump_nquads(store) == original
     finally:
         store.close()
+
+
+def test_get_backup_gives_the_file_mkg_restore_reads(filled: Store, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import get_store
+    from api.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path / "unused", admin_token="s3cret"))
+    app.dependency_overrides[get_store] = lambda: filled
+    client = TestClient(app, raise_server_exceptions=False)
+
+    assert client.get("/backup").status_code == 401
+    response = client.get("/backup", headers={"Authorization": "Bearer s3cret"})
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/n-quads")
+    file = tmp_path / "from-api.nq"
+    file.write_bytes(response.content)
+    fresh = open_memory_store()
+    try:
+        manifest = restore(fresh, file)
+        assert manifest.quads == int(response.headers["X-Mkg-Quads"]) == filled.triple_count()
+        assert dump_nquads(fresh) == dump_nquads(filled)
+    finally:
+        fresh.close()

@@ -11,6 +11,7 @@ its end types fit the predicate's signature.
 from __future__ import annotations
 
 import bisect
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -192,6 +193,9 @@ class Rule:
     default_agent_is_speaker: bool = False  # "Thanks to X": nobody named, the speaker thanks
     nearest_fallback: bool = True  # without a syntactic agent, take the nearest fitting party on the left
     topic_fallback: bool = False  # no patient after the trigger: the sentence's only project
+    # no project in the sentence and the speaker says it of themself ("I started contributing"):
+    # the project the question asked about, else the project the text is about
+    document_topic: bool = False
     strict_gap: bool = False  # no other preposition before the patient ("work on X in AWS" is not at AWS)
     every_patient: bool = False  # "migrated from Calico to Cilium": each fitting party in the window
     noun: bool = False  # a role noun: its agent is what it is said of (copula, apposition), not any subject
@@ -217,6 +221,7 @@ RULES: tuple[Rule, ...] = (
         preps=frozenset({"to", "towards", "in", "on", "across"}),
         window=8,
         topic_fallback=True,
+        document_topic=True,
     ),
     Rule(
         "contributor_of",
@@ -287,6 +292,7 @@ RULES: tuple[Rule, ...] = (
         patient="either",
         preps=frozenset({"of", "for", "on", "in"}),
         noun=True,
+        document_topic=True,
     ),
     Rule(
         "maintains",
@@ -699,6 +705,48 @@ class _Context:
         self.blocks = sorted(document.blocks, key=lambda b: (b.start, b.end))
         self.block_starts = [b.start for b in self.blocks]
         self.section_people = self._section_people()
+        self.topic_project = self._topic_project()
+
+    def _project_mentions(self, start: int = 0, end: int | None = None) -> list[str]:
+        return [
+            key
+            for m, key in zip(self.resolution.mentions, self.resolution.mention_keys, strict=False)
+            if key is not None
+            and key in self.entities
+            and self.entities[key].type == PROJECT
+            and start <= m.start
+            and (end is None or m.start < end)
+        ]
+
+    def _topic_project(self) -> str | None:
+        """The project the text is about: of those its title, summary or tags name, the one it
+        mentions most; None when there is none or a tie."""
+        named: set[str] = set()
+        for block in self.blocks:
+            if block.kind in ("title", "summary"):
+                named.update(self._project_mentions(block.start, block.end))
+        tags = {tag.casefold() for tag in self.document.metadata.tags}
+        named.update(e.key for e in self.entities.values() if e.type == PROJECT and e.name.casefold() in tags)
+        if not named:
+            return None
+        counts = Counter(key for key in self._project_mentions() if key in named)
+        ranked = sorted(named, key=lambda key: (-counts[key], key))
+        if len(ranked) > 1 and counts[ranked[0]] == counts[ranked[1]]:
+            return None
+        return ranked[0]
+
+    def asked_project(self, char: int) -> str | None:
+        """The one project the question answered by the turn at `char` names, if any."""
+        turn = self.turn_at(char)
+        if turn is None or turn.is_question:
+            return None
+        question = next(
+            (t for t in reversed(self.turns) if t.is_question and t.end <= turn.start + 1), None
+        )
+        if question is None:
+            return None
+        projects = set(self._project_mentions(question.start, question.end))
+        return next(iter(projects)) if len(projects) == 1 else None
 
     def block_index(self, char: int) -> int:
         """Index of the block holding `char` (or the last one before it); -1 before the first."""
@@ -1324,9 +1372,19 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
         }
         syntactic = _clause_agent(segment, doc, trigger, agent_kinds, rule.noun)
         if len(projects) != 1 or not syntactic:
-            return
-        patients = list(projects.values())
-        name, confidence = "project_in_sentence", CONFIDENCE["project_in_sentence"]
+            if not projects and rule.document_topic:
+                patients = _topic_patients(ctx, segment, start, syntactic)
+                name, confidence = "project_of_text", CONFIDENCE["project_of_text"]
+            if not patients:
+                return
+        else:
+            patients = list(projects.values())
+            name, confidence = "project_in_sentence", CONFIDENCE["project_in_sentence"]
+    elif not patients and rule.document_topic:
+        syntactic = _clause_agent(segment, doc, trigger, agent_kinds, rule.noun)
+        if not any(PROJECT in p.types and not p.pronoun for p in segment.parties):
+            patients = _topic_patients(ctx, segment, start, syntactic)
+            name, confidence = "project_of_text", CONFIDENCE["project_of_text"]
     if not patients:
         return
     agents = [a for a in _agents(rule, segment, doc, start, end, trigger, agent_kinds) if a not in patients]
@@ -1356,6 +1414,60 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
                 if predicate is P.KNOWS and obj.pronoun == "first_singular":
                     subject, obj = obj, subject  # the narrator is the one who knows, as the gold reads it
                 yield _Found(subject, predicate, obj, segment, start, name, confidence)
+
+
+_TOPIC_BLOCKERS = frozenset({"goal", "need", "recommendation", "way", "how", "let"})
+_TARGET_PREPS = frozenset({"to", "towards", "in", "on", "across", "for"})
+
+
+def _names_a_target(prep: Token) -> bool:
+    """A preposition whose object is a thing worked on, not a time or a place ("in 2021")."""
+    objects = [c for c in prep.children if c.dep_ == "pobj"]
+    return bool(objects) and not any(
+        o.ent_type_ in ("DATE", "TIME", "GPE", "LOC", "CARDINAL") or o.like_num for o in objects
+    )
+
+
+def _topic_patients(ctx: _Context, segment: Segment, start: int, agents: list[Party] | None) -> list[Party]:
+    """The project of the question or of the text, when the speaker (the narrator or an
+    interviewee, not someone quoted) says the statement of themself, as done, of no other thing."""
+    trigger = ctx.doc[start]
+    char = trigger.idx
+    if _is_tentative(trigger) or _is_negated(trigger):
+        return []
+    after = ctx.doc[start + 1] if start + 1 < segment.end else None
+    if any(c.lower_ in _TARGET_PREPS and _names_a_target(c) for c in trigger.children) or (
+        after is not None
+        and after.lower_ in _TARGET_PREPS
+        # the parser reads "to open source" as "to open": the genre's generic target all the same
+        and (
+            (after.pos_ == "ADP" and _names_a_target(after))
+            or re.match(r"\s*open[ -]source", ctx.doc.text[after.idx + len(after) :])
+        )
+    ):
+        return []  # "contributing to open source", "to the Volume Snapshot project": another target
+    if trigger.dep_ == "nsubj" and trigger.head.lemma_ == "be":
+        return []  # "my first contribution was the Landscape Guide": the text says what it was
+    if (
+        trigger.pos_ == "NOUN"
+        and trigger.dep_ not in ("attr", "oprd", "appos")
+        and not any(c.dep_ == "poss" for c in trigger.children)
+    ):
+        return []  # "the spirit of open-source contribution": nobody's contribution in particular
+    if any(t.lemma_ in _TOPIC_BLOCKERS for t in trigger.ancestors):
+        return []  # "my goal is to contribute", "a recommendation for contributing": not a fact
+    if not agents or len(agents) != 1 or agents[0].pronoun != "first_singular" or ctx.in_quotation(char):
+        return []
+    speaker = agents[0].key
+    resolution = ctx.resolution
+    if speaker == resolution.interviewer or (
+        speaker != resolution.narrator and speaker not in resolution.interviewees
+    ):
+        return []
+    project = ctx.asked_project(char) or ctx.topic_project
+    if project is None:
+        return []
+    return [Party(project, frozenset({PROJECT}), start, start)]
 
 
 def _talk_predicates(segment: Segment, trigger: Token) -> tuple[Predicate, ...]:
@@ -1577,6 +1689,7 @@ CONFIDENCE = {rule.name: rule.confidence for rule in RULES} | {
     "project_from_org": 0.5,
     "heard_at": 0.5,
     "project_in_sentence": 0.5,
+    "project_of_text": 0.45,
     "together_with_me": 0.55,
     "done_by_tool": 0.5,
     "team_at_org": 0.65,

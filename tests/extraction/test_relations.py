@@ -948,3 +948,53 @@ def test_she_in_a_group_profile_section_is_the_person_of_its_heading(nlp: Langua
     assert ("Ana Lima", "spokeAt", "KubeCon EU 2023") in found
     assert ("Wei Chen", "attended", "KubeCon EU 2023") in found
     assert ("Wei Chen", "spokeAt", "KubeCon EU 2023") not in found
+
+
+def test_contributing_with_no_project_named_goes_to_the_project_asked_about(nlp: Language) -> None:
+    question = "Bill: How did you get involved with Hubble?"
+    answer = "Ana: We hit some bugs, so I started contributing patches to fix them."
+    found = read(
+        nlp,
+        f"Meet Ana Lima, Cilium maintainer.\n\n{question}\n\n{answer}",
+        {"Bill": PERSON, "Ana Lima": PERSON, "Cilium": PROJECT, "Hubble": PROJECT},
+        aliases={"Ana": "Ana Lima"},
+        turns=[("Bill", question), ("Ana Lima", answer)],
+        interviewer="Bill",
+        interviewees=["Ana Lima"],
+    )
+    assert ("Ana Lima", "contributedTo", "Hubble") in found
+    assert ("Ana Lima", "contributedTo", "Cilium") not in found
+
+
+def test_becoming_a_maintainer_with_no_project_named_is_of_the_project_of_the_text(nlp: Language) -> None:
+    text = "Meet Ana Lima, an engineer who works on Cilium.\n\nA use case got me started. I became a maintainer in 2021."
+    document = make_document(text)
+    title_end = text.index("\n")
+    document = dataclasses.replace(
+        document,
+        blocks=tuple(
+            dataclasses.replace(b, kind="title") if b.end == title_end else b for b in document.blocks
+        ),
+    )
+    resolution = make_resolution(document, {"Ana Lima": PERSON, "Cilium": PROJECT}, narrator="Ana Lima")
+    found = triples(find_facts(nlp(document.text), document, resolution), resolution)
+    assert ("Ana Lima", "maintainerOf", "Cilium") in found
+
+
+def test_no_project_of_the_text_for_other_targets_wishes_or_people_quoted(nlp: Language) -> None:
+    text = (
+        "Meet Ana Lima, an engineer who works on Cilium.\n\n"
+        "Four years ago, I started contributing to open source. My goal is to contribute more. "
+        "I would love to become a maintainer. Someone told me: \"I contribute every day.\""
+    )
+    document = make_document(text)
+    title_end = text.index("\n")
+    document = dataclasses.replace(
+        document,
+        blocks=tuple(
+            dataclasses.replace(b, kind="title") if b.end == title_end else b for b in document.blocks
+        ),
+    )
+    resolution = make_resolution(document, {"Ana Lima": PERSON, "Cilium": PROJECT}, narrator="Ana Lima")
+    facts = find_facts(nlp(document.text), document, resolution)
+    assert not [f for f in facts if f.rule == "project_of_text"]

@@ -13,6 +13,8 @@ import pytest
 
 from tests.hostile.live_server import LiveServer
 
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 2.0
 MAX_ROWS = 50
 TOKEN = "hostile-admin"
