@@ -11,3 +11,14 @@ cp "$here/node_modules/cytoscape/LICENSE" "$vendor/cytoscape.LICENSE"
 version=$(node -p "require('$here/node_modules/cytoscape/package.json').version")
 printf 'cytoscape %s (MIT): cytoscape.min.js, cytoscape.LICENSE\n' "$version" > "$vendor/VERSIONS.txt"
 echo "vendored cytoscape $version into $vendor"
+
+# Swagger UI for the API's own /docs page (FastAPI would otherwise load it from a CDN).
+swagger="$here/../api/static/swagger"
+mkdir -p "$swagger"
+for f in swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE; do
+  cp "$here/node_modules/swagger-ui-dist/$f" "$swagger/$f"
+done
+swagger_version=$(node -p "require('$here/node_modules/swagger-ui-dist/package.json').version")
+printf 'swagger-ui-dist %s (Apache-2.0): swagger-ui-bundle.js, swagger-ui.css, favicon-32x32.png\n' \
+  "$swagger_version" > "$swagger/VERSIONS.txt"
+echo "vendored swagger-ui-dist $swagger_version into $swagger"

@@ -740,9 +740,7 @@ class _Context:
         turn = self.turn_at(char)
         if turn is None or turn.is_question:
             return None
-        question = next(
-            (t for t in reversed(self.turns) if t.is_question and t.end <= turn.start + 1), None
-        )
+        question = next((t for t in reversed(self.turns) if t.is_question and t.end <= turn.start + 1), None)
         if question is None:
             return None
         projects = set(self._project_mentions(question.start, question.end))
@@ -1416,7 +1414,12 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
                 yield _Found(subject, predicate, obj, segment, start, name, confidence)
 
 
-_TOPIC_BLOCKERS = frozenset({"goal", "need", "recommendation", "way", "how", "let"})
+# words before the trigger that make the statement a wish, a plan or advice rather than a fact
+_TOPIC_BLOCKERS = (
+    _TENTATIVE
+    | _TENTATIVE_AUX
+    | {"goal", "need", "recommendation", "way", "how", "let", "love", "would", "?"}
+)
 _TARGET_PREPS = frozenset({"to", "towards", "in", "on", "across", "for"})
 
 
@@ -1436,13 +1439,16 @@ def _topic_patients(ctx: _Context, segment: Segment, start: int, agents: list[Pa
     if _is_tentative(trigger) or _is_negated(trigger):
         return []
     after = ctx.doc[start + 1] if start + 1 < segment.end else None
-    if any(c.lower_ in _TARGET_PREPS and _names_a_target(c) for c in trigger.children) or (
-        after is not None
-        and after.lower_ in _TARGET_PREPS
-        # the parser reads "to open source" as "to open": the genre's generic target all the same
-        and (
-            (after.pos_ == "ADP" and _names_a_target(after))
-            or re.match(r"\s*open[ -]source", ctx.doc.text[after.idx + len(after) :])
+    if (
+        any(c.lower_ in _TARGET_PREPS and _names_a_target(c) for c in trigger.children)
+        or (
+            after is not None
+            and after.lower_ in _TARGET_PREPS
+            # the parser reads "to open source" as "to open": the genre's generic target all the same
+            and (
+                (after.pos_ == "ADP" and _names_a_target(after))
+                or re.match(r"\s*open[ -]source", ctx.doc.text[after.idx + len(after) :])
+            )
         )
     ):
         return []  # "contributing to open source", "to the Volume Snapshot project": another target
@@ -1454,7 +1460,9 @@ def _topic_patients(ctx: _Context, segment: Segment, start: int, agents: list[Pa
         and not any(c.dep_ == "poss" for c in trigger.children)
     ):
         return []  # "the spirit of open-source contribution": nobody's contribution in particular
-    if any(t.lemma_ in _TOPIC_BLOCKERS for t in trigger.ancestors):
+    if any(
+        t.lemma_ in _TOPIC_BLOCKERS or t.lower_ in _TOPIC_BLOCKERS for t in ctx.doc[segment.start : start]
+    ):
         return []  # "my goal is to contribute", "a recommendation for contributing": not a fact
     if not agents or len(agents) != 1 or agents[0].pronoun != "first_singular" or ctx.in_quotation(char):
         return []

@@ -967,7 +967,10 @@ def test_contributing_with_no_project_named_goes_to_the_project_asked_about(nlp:
 
 
 def test_becoming_a_maintainer_with_no_project_named_is_of_the_project_of_the_text(nlp: Language) -> None:
-    text = "Meet Ana Lima, an engineer who works on Cilium.\n\nA use case got me started. I became a maintainer in 2021."
+    text = (
+        "Meet Ana Lima, an engineer who works on Cilium.\n\n"
+        "A use case got me started. I became a maintainer in 2021."
+    )
     document = make_document(text)
     title_end = text.index("\n")
     document = dataclasses.replace(
@@ -985,7 +988,7 @@ def test_no_project_of_the_text_for_other_targets_wishes_or_people_quoted(nlp: L
     text = (
         "Meet Ana Lima, an engineer who works on Cilium.\n\n"
         "Four years ago, I started contributing to open source. My goal is to contribute more. "
-        "I would love to become a maintainer. Someone told me: \"I contribute every day.\""
+        'I would love to become a maintainer. Someone told me: "I contribute every day."'
     )
     document = make_document(text)
     title_end = text.index("\n")
