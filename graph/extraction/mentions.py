@@ -175,6 +175,15 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
     if source == "ner":
         while len(span) > 1 and span[-1].pos_ in {"VERB", "AUX", "ADP", "DET", "PRON", "CCONJ"}:
             span = span[:-1]  # 'DB Schenker Migrated' in a title
+        # 'Catch Nadia at ...', 'Meet Sandy Lee': an imperative opening the sentence is not a given name
+        # (one that is, like 'Bill', stays).
+        while (
+            len(span) > 1
+            and span[0].is_sent_start
+            and span[0].tag_ == "VB"
+            and span[0].text not in first_names()
+        ):
+            span = span[1:]
     start, end = _trim(span, document.text, kind)
     if end <= start:
         return None

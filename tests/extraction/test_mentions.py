@@ -460,3 +460,10 @@ def test_links_to_files_pages_about_names_and_ordinary_words_give_no_project(nlp
     assert names.get("metrics-server") is EntityType.PROJECT
     assert "website" not in names and "ineligible_endpoints.yaml" not in names
     assert names.get("OVHcloud") is not EntityType.PROJECT
+
+
+def test_an_imperative_opening_the_sentence_is_not_part_of_a_name(nlp: Language) -> None:
+    names = found(nlp, "Catch Nadia at KubeCon, where she will talk about Cilium.")
+    assert names.get("Nadia") is EntityType.PERSON
+    assert not any(name.startswith("Catch") for name in names)
+    assert found(nlp, "Bill Mulligan asked the questions.").get("Bill Mulligan") is EntityType.PERSON
