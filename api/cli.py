@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,11 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from api.settings import Settings
 from graph import __version__
-from graph.errors import InvalidParameter, MkgError, StoreUnavailable
+from graph.errors import InvalidParameter, InvalidQuery, MkgError, StoreUnavailable
 from graph.records import EntityType
 
 if TYPE_CHECKING:
@@ -73,6 +75,16 @@ StoreOption = Annotated[
 ]
 
 
+# Longest error line the CLI prints: parser messages can list every token they expected.
+MAX_ERROR_CHARS = 300
+
+
+def one_line(detail: str) -> str:
+    """The first line of an error's detail, cut to MAX_ERROR_CHARS."""
+    first = detail.strip().splitlines()[0] if detail.strip() else detail
+    return first if len(first) <= MAX_ERROR_CHARS else first[: MAX_ERROR_CHARS - 1] + "…"
+
+
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn product errors into one line on stderr and exit status 1, without a traceback."""
 
@@ -81,7 +93,7 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except MkgError as error:
-            err.print(f"[bold red]error[/] ({error.code}): {error.detail}", highlight=False, markup=True)
+            err.print(f"[bold red]error[/] ({error.code}): {escape(one_line(error.detail))}", highlight=False)
             raise typer.Exit(1) from None
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as error:
             err.print(f"[bold red]error[/]: {error}", highlight=False)
@@ -337,7 +349,18 @@ def query(
     graph_result = form in {"CONSTRUCT", "DESCRIBE"}
     # Declaring a prefix twice is allowed; the query's own declarations come later and win.
     text = PREFIXES + text
-    with opened_store(settings_for(data_dir, store)) as target:
+    try:
+        _run_query(text, format, graph_result, settings_for(data_dir, store))
+    except InvalidQuery as error:
+        # Point at the user's line, not at the predeclared prefix lines above it.
+        shift = PREFIXES.count("\n")
+        raise InvalidQuery(
+            re.sub(r"at (\d+):", lambda m: f"at {max(1, int(m.group(1)) - shift)}:", error.detail, count=1)
+        ) from None
+
+
+def _run_query(text: str, format: QueryFormat, graph_result: bool, settings: Settings) -> None:
+    with opened_store(settings) as target:
         if format is QueryFormat.table and not graph_result:
             out.print(_result_table(target.select(text)))
             return

@@ -240,3 +240,12 @@ def test_entities_group_lists_merges_and_refuses_to_split_an_unknown_key(data_di
     split = runner.invoke(app, ["entities", "split", "person/nobody", "--data-dir", str(data_dir)])
     assert split.exit_code != 0
     assert "not_found" in split.output
+
+
+def test_a_malformed_query_is_one_line_pointing_at_the_users_own_line(data_dir: Path) -> None:
+    result = runner.invoke(app, ["query", "SELECT * WHERE {", "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "invalid_query" in lines[0]
+    assert "at 1:" in lines[0]
