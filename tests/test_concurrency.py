@@ -63,7 +63,15 @@ def test_concurrent_writers_and_readers_lose_nothing(server: LiveServer) -> None
 
 @pytest.mark.slow
 def test_the_cli_says_in_one_line_that_the_server_holds_the_store(server: LiveServer, data_dir: Path) -> None:
-    for command in (["documents"], ["backup", str(data_dir.parent / "b.nq")], ["forget", "person/x"]):
+    post = data_dir.parent / "post.md"
+    post.write_text("Laurent Bernaille works at Datadog.\n", encoding="utf-8")
+    commands = (
+        ["documents"],
+        ["ingest", str(post)],
+        ["backup", str(data_dir.parent / "b.nq")],
+        ["forget", "x"],
+    )
+    for command in commands:
         result = CliRunner().invoke(cli_app, [*command, "--data-dir", str(data_dir)])
 
         assert result.exit_code == 1, result.output

@@ -186,3 +186,19 @@ def test_mkg_forget_forgets_a_person_in_the_data_directory(tmp_path: Path) -> No
     again = CliRunner().invoke(cli_app, ["forget", "person/nobody", "--data-dir", str(data)])
     assert again.exit_code == 1
     assert "not_found" in again.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="graph/maintainers.py import_maintainers stores its graph without graph.forget.without_forgotten, "
+    "so a maintainers list brings a forgotten person back.",
+)
+def test_importing_a_maintainers_list_does_not_bring_a_forgotten_person_back(populated: Store) -> None:
+    from graph.maintainers import import_maintainers
+
+    forget_entity(populated, LAURENT)
+    listing = ",Project,Maintainer Name,Company,Github Name\n,Cilium,Laurent Bernaille,Datadog,lbernail\n"
+
+    import_maintainers(populated, listing.encode("utf-8"), "cncf/maintainers.csv", date="2025-10-01")
+
+    assert str(entity_iri(LAURENT)) not in dump_nquads(populated)

@@ -128,7 +128,9 @@ def check_offsets(extraction: Extraction) -> None:
 
 
 @settings(
-    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(markdown)
 def test_extraction_never_crashes_and_every_span_is_its_evidence(text: str) -> None:

@@ -1073,11 +1073,14 @@ def _clause_agent(
             return None  # the parser joined two blocks; the syntax across them says nothing
         if subjects:
             subject = subjects[0]
-            if subject.lower_ in ("which", "who", "that") and token.dep_ in ("relcl", "acl"):
+            relative = subject.lower_ in ("which", "who", "that") and token.dep_ in ("relcl", "acl")
+            if relative:
                 subject = token.head
             party = _party_in(segment, subject)
             if party is not None and _fits(party, kinds):
                 return [party]
+            if relative and party is None:
+                return []  # "people at KubeCon who were in a situation like ours": those people
             inside = _subtree_party(segment, subject, kinds)
             return inside if len(inside) == 1 else []
         if token.dep_ == "acl" and token.tag_ in ("VBG", "VBN"):
@@ -1679,6 +1682,31 @@ def _team_at_org(ctx: _Context, segment: Segment) -> Iterable[_Found]:
 
 
 _TEAM_RULE = Rule("team_at_org", (), (P.WORKS_AT,), 0.65)
+_REPLACED_RULE = Rule("replaced_with", (), (P.USES,), 0.65)
+
+
+def _replaced_with(ctx: _Context, segment: Segment) -> Iterable[_Found]:
+    """'Trip.com replaced kube-router with BIRD': the team used both, the old tool and the new one.
+
+    Only with the replacement said: "replacing iptables" alone may say what a new tool does away with.
+    """
+    doc = ctx.doc
+    tool_kinds = SIGNATURES[P.USES][1]
+    for token in doc[segment.start : segment.end]:
+        if token.lemma_ != "replace" or token.pos_ != "VERB" or _is_tentative(token) or _is_negated(token):
+            continue
+        old = [p for c in token.children if c.dep_ == "dobj" for p in _subtree_party(segment, c, tool_kinds)]
+        replacements = [
+            g for c in token.children if c.dep_ == "prep" and c.lower_ == "with" for g in c.children
+        ]
+        if not old or not any(g.dep_ == "pobj" for g in replacements):
+            continue
+        new = [p for g in replacements if g.dep_ == "pobj" for p in _subtree_party(segment, g, tool_kinds)]
+        agents = _agents(_REPLACED_RULE, segment, doc, token.i, token.i + 1, token, SIGNATURES[P.USES][0])
+        for agent in agents:
+            for tool in old + new:
+                yield _Found(agent, P.USES, tool, segment, token.i, "replaced_with", 0.65)
+
 
 STRUCTURAL_RULES = (
     _byline_facts,
@@ -1688,6 +1716,7 @@ STRUCTURAL_RULES = (
     _together_with_me,
     _done_by_tool,
     _team_at_org,
+    _replaced_with,
 )
 CONFIDENCE = {rule.name: rule.confidence for rule in RULES} | {
     "byline": 0.75,
@@ -1701,6 +1730,7 @@ CONFIDENCE = {rule.name: rule.confidence for rule in RULES} | {
     "together_with_me": 0.55,
     "done_by_tool": 0.5,
     "team_at_org": 0.65,
+    "replaced_with": 0.65,
     "title_narrator": 0.5,
     "interview": 0.9,
 }

@@ -1001,3 +1001,44 @@ def test_no_project_of_the_text_for_other_targets_wishes_or_people_quoted(nlp: L
     resolution = make_resolution(document, {"Ana Lima": PERSON, "Cilium": PROJECT}, narrator="Ana Lima")
     facts = find_facts(nlp(document.text), document, resolution)
     assert not [f for f in facts if f.rule == "project_of_text"]
+
+
+def test_replacing_one_tool_with_another_means_both_were_used(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Getting started with BGP (Acme replaced kube-router with BIRD).",
+        {"Acme": ORG, "kube-router": PROJECT, "BIRD": PROJECT, "BGP": TECH},
+    )
+    assert ("Acme", "uses", "kube-router") in found
+    assert ("Acme", "uses", "BIRD") in found
+
+
+def test_replacing_a_tool_without_naming_the_new_one_is_not_use(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Acme standardized on networking powered by eBPF, replacing iptables. "
+        "Acme will not replace Calico with Flannel.",
+        {"Acme": ORG, "iptables": TECH, "eBPF": TECH, "Calico": PROJECT, "Flannel": PROJECT},
+    )
+    assert ("Acme", "uses", "iptables") not in found
+    assert ("Acme", "uses", "Calico") not in found
+    assert ("Acme", "uses", "Flannel") not in found
+
+
+def test_the_replaced_tool_was_used_also_when_its_replacement_is_no_entity(nlp: Language) -> None:
+    found = read(
+        nlp, "Acme replaced kube-router with a small routing daemon.", {"Acme": ORG, "kube-router": PROJECT}
+    )
+    assert found == {("Acme", "uses", "kube-router")}
+
+
+def test_people_a_relative_clause_speaks_of_are_not_we(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Dan works at Acme. We run Cilium. "
+        "We met engineers from teams like ours who used Calico.",
+        {"Dan": PERSON, "Acme": ORG, "Cilium": PROJECT, "Calico": PROJECT},
+        narrator="Dan",
+    )
+    assert ("Acme", "uses", "Cilium") in found
+    assert ("Acme", "uses", "Calico") not in found
