@@ -11,6 +11,7 @@ is reported with its line and skipped.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
@@ -439,7 +440,12 @@ def import_maintainers(
             from graph.errors import InvalidParameter
 
             raise InvalidParameter(f"date {date!r} is not an ISO date (YYYY-MM-DD).") from error
+    from graph.forget import forgotten_key_hashes, without_forgotten
+
     listing = read_maintainers(data, source, date=date, document_id=document_id)
+    # A list must not bring back a person who asked to be forgotten, any more than a post may.
+    kept = without_forgotten(listing.extraction, forgotten_key_hashes(store))
+    listing = dataclasses.replace(listing, extraction=kept)
     document = listing.extraction.document
     ntriples = to_ntriples(maintainers_graph(listing))
     store.add_document(str(document_iri(document.id)), rekey_ntriples(ntriples, load_canonical_keys(store)))

@@ -99,6 +99,28 @@ def _keywords(found: list[Token]) -> list[str]:
     return [token.text.upper() for token in found if token.kind == "word"]
 
 
+# Deepest nesting of { ( [ a request may have. The engine parses recursively: thousands of nested groups
+# overflow its stack and take the process down, so such requests are refused before they reach it.
+MAX_NESTING = 200
+
+
+def check_nesting(found: list[Token], what: str) -> None:
+    """Refuse a request whose brackets nest deeper than MAX_NESTING (InvalidQuery, 400)."""
+    depth = deepest = 0
+    for token in found:
+        if token.kind != "other":
+            continue
+        if token.text in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_NESTING:
+                raise InvalidQuery(
+                    f"The {what} nests groups more than {MAX_NESTING} levels deep; flatten it."
+                )
+        elif token.text in "})]":
+            depth -= 1
+
+
 def check_length(sparql: str, max_chars: int) -> None:
     """Refuse a request text over `max_chars` characters (RequestTooLarge, 413)."""
     if len(sparql) > max_chars:
@@ -118,6 +140,7 @@ def check_query(sparql: str, *, max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> Che
     found = tokens(sparql)
     if not found:
         raise InvalidQuery("The query is empty; send a SPARQL 1.1 SELECT, ASK, CONSTRUCT or DESCRIBE.")
+    check_nesting(found, "query")
     words = _keywords(found)
     if "SERVICE" in words:
         raise InvalidQuery(
@@ -145,6 +168,7 @@ def check_update(sparql: str, *, max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> No
     found = tokens(sparql)
     if not found:
         raise InvalidQuery("The update is empty; send a SPARQL 1.1 Update.")
+    check_nesting(found, "update")
     words = _keywords(found)
     if "LOAD" in words:
         raise InvalidQuery(

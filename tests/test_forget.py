@@ -188,11 +188,6 @@ def test_mkg_forget_forgets_a_person_in_the_data_directory(tmp_path: Path) -> No
     assert "not_found" in again.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph/maintainers.py import_maintainers stores its graph without graph.forget.without_forgotten, "
-    "so a maintainers list brings a forgotten person back.",
-)
 def test_importing_a_maintainers_list_does_not_bring_a_forgotten_person_back(populated: Store) -> None:
     from graph.maintainers import import_maintainers
 

@@ -92,9 +92,11 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
         return Upload(bytes(body), request.query_params.get("source") or None)
     try:
         payload: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        # RecursionError: nesting too deep for the parser, which is no document body either.
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
         raise InvalidParameter(
-            f'The JSON body does not parse ({error}); send {{"text": ..., "source": ...}}.'
+            f'The JSON body does not parse ({reason}); send {{"text": ..., "source": ...}}.'
         ) from None
     text = payload.get("text") if isinstance(payload, dict) else None
     source = payload.get("source") if isinstance(payload, dict) else None

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 
 from api.deps import StoreDep
 from graph import __version__
+from graph.queries import count_documents
 
 router = APIRouter(tags=["service"])
 
@@ -20,4 +21,4 @@ class Health(BaseModel):
 @router.get("/health", summary="Service health", response_model=Health)
 def health(store: StoreDep) -> Health:
     """`ok` with the number of stored documents when the store answers."""
-    return Health(status="ok", version=__version__, documents=len(store.documents()))
+    return Health(status="ok", version=__version__, documents=count_documents(store))

@@ -361,7 +361,7 @@ RULES: tuple[Rule, ...] = (
     # develops
     Rule(
         "develops",
-        ((_lemmas("develop", "own", "release", "ship"),),),
+        ((_lemmas("develop", "own", "release", "ship", "publish"),),),
         (P.DEVELOPS, P.CONTRIBUTED_TO),
         0.6,
         window=4,
@@ -706,6 +706,19 @@ class _Context:
         self.block_starts = [b.start for b in self.blocks]
         self.section_people = self._section_people()
         self.topic_project = self._topic_project()
+        self.title_organisation = self._title_organisation()
+
+    def _title_organisation(self) -> str | None:
+        """The one organisation the title names ("Spotlight on SIG CLI"), if it names exactly one."""
+        named = {
+            key
+            for m, key in zip(self.resolution.mentions, self.resolution.mention_keys, strict=False)
+            if key is not None
+            and key in self.entities
+            and self.entities[key].type == ORG
+            and any(b.kind == "title" and b.start <= m.start < b.end for b in self.blocks)
+        }
+        return next(iter(named)) if len(named) == 1 else None
 
     def _project_mentions(self, start: int = 0, end: int | None = None) -> list[str]:
         return [
@@ -1362,6 +1375,8 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
     else:
         patients = _patients_right(rule, segment, doc, end, patient_kinds)
     name, confidence = rule.name, rule.confidence
+    if not patients and rule.preps is None and not rule.noun:
+        patients = _object_examples(segment, trigger, patient_kinds)
     if not patients and rule.topic_fallback:
         # "the etcd community needed help so I started contributing": the one project of the sentence
         projects = {
@@ -1424,6 +1439,31 @@ _TOPIC_BLOCKERS = (
     | {"goal", "need", "recommendation", "way", "how", "let", "love", "would", "?"}
 )
 _TARGET_PREPS = frozenset({"to", "towards", "in", "on", "across", "for"})
+
+
+def _object_examples(segment: Segment, trigger: Token, kinds: frozenset[EntityType]) -> list[Party]:
+    """'We publish several libraries ..., such as cli-runtime and kyaml': the named examples of a
+    direct object that names a kind of thing."""
+    doc = trigger.doc
+    for obj in (c for c in trigger.children if c.dep_ == "dobj"):
+        if obj.i in segment.by_token:
+            return []
+        subtree = sorted(t.i for t in obj.subtree)
+        markers = [
+            i
+            for i in subtree
+            if (doc[i].lower_ == "such" and i + 1 < len(doc) and doc[i + 1].lower_ == "as")
+            or doc[i].lower_ == "including"
+        ]
+        if not markers:
+            continue
+        found: dict[int, Party] = {}
+        for i in subtree:
+            party = segment.by_token.get(i)
+            if party is not None and i > markers[0] and not party.pronoun and _fits(party, kinds):
+                found[party.start] = party
+        return list(found.values())
+    return []
 
 
 def _names_a_target(prep: Token) -> bool:
@@ -1780,6 +1820,9 @@ def _resolve_we(
     team = teams[0].get(speaker, teams[1])
     if ORG in wanted and team is not None and predicate is P.USES:
         return replace(party, key=team, types=frozenset({ORG}))
+    if ORG in wanted and predicate is P.DEVELOPS and ctx.title_organisation is not None:
+        # "We own the kube-apiserver" in a spotlight on SIG API Machinery: the group of the title
+        return replace(party, key=ctx.title_organisation, types=frozenset({ORG}))
     if PERSON in wanted and predicate in (P.ATTENDED, P.KNOWS) and speaker in ctx.entities:
         return replace(party, key=speaker, types=ctx.types_of(speaker))
     return None

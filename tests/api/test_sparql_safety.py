@@ -113,3 +113,18 @@ def test_protocol_using_graphs_conflict_with_using_or_with_in_the_update() -> No
         )
     with pytest.raises(InvalidQuery):
         with_using_graphs("DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", ["not an iri"], [])
+
+
+def test_nesting_up_to_the_limit_passes_and_deeper_is_refused() -> None:
+    from graph.sparql_safety import MAX_NESTING, check_query, check_update
+
+    def nested(depth: int) -> str:
+        return "SELECT * WHERE " + "{ " * depth + "?s ?p ?o" + " }" * depth
+
+    assert check_query(nested(MAX_NESTING)).form == "SELECT"
+    # Brackets inside strings and IRIs are not groups.
+    assert check_query('SELECT * WHERE { ?s ?p "' + "{" * 1000 + '" }').form == "SELECT"
+    with pytest.raises(InvalidQuery, match="levels deep"):
+        check_query(nested(MAX_NESTING + 1))
+    with pytest.raises(InvalidQuery, match="levels deep"):
+        check_update("INSERT { ?s ?p ?o } WHERE " + "{ " * 1000 + "?s ?p ?o" + " }" * 1000)

@@ -1035,10 +1035,42 @@ def test_the_replaced_tool_was_used_also_when_its_replacement_is_no_entity(nlp: 
 def test_people_a_relative_clause_speaks_of_are_not_we(nlp: Language) -> None:
     found = read(
         nlp,
-        "Dan works at Acme. We run Cilium. "
-        "We met engineers from teams like ours who used Calico.",
+        "Dan works at Acme. We run Cilium. We met engineers from teams like ours who used Calico.",
         {"Dan": PERSON, "Acme": ORG, "Cilium": PROJECT, "Calico": PROJECT},
         narrator="Dan",
     )
     assert ("Acme", "uses", "Cilium") in found
     assert ("Acme", "uses", "Calico") not in found
+
+
+def test_we_own_in_a_spotlight_is_the_group_of_the_title(nlp: Language) -> None:
+    text = "Spotlight on SIG API Machinery\n\nDavid: We own the kube-apiserver and we publish kyaml."
+    document = make_document(text)
+    document = dataclasses.replace(
+        document,
+        blocks=tuple(dataclasses.replace(b, kind="title") if b.start == 0 else b for b in document.blocks),
+    )
+    names = {"SIG API Machinery": ORG, "David": PERSON, "kube-apiserver": PROJECT, "kyaml": PROJECT}
+    resolution = make_resolution(document, names, narrator="David")
+    found = triples(find_facts(nlp(document.text), document, resolution), resolution)
+    assert ("SIG API Machinery", "develops", "kube-apiserver") in found
+    assert ("SIG API Machinery", "develops", "kyaml") in found
+
+
+def test_we_develop_without_an_organisation_in_the_title_says_nothing(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Notes from the summit\n\nDavid: At Acme we develop kyaml.",
+        {"Acme": ORG, "David": PERSON, "kyaml": PROJECT},
+        narrator="David",
+    )
+    assert not any(p == "develops" for _, p, _ in found)
+
+
+def test_named_examples_of_a_direct_object_are_its_patients(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Acme uses several tools to test its clusters, such as Prow and TestGrid.",
+        {"Acme": ORG, "Prow": PROJECT, "TestGrid": PROJECT},
+    )
+    assert found == {("Acme", "uses", "Prow"), ("Acme", "uses", "TestGrid")}
