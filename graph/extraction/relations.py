@@ -579,6 +579,11 @@ RULES: tuple[Rule, ...] = (
                     "teammate",
                     "teammates",
                     "co-mentor",
+                    "manager",
+                    "mentee",
+                    "mentees",
+                    "supervisor",
+                    "advisor",
                 ),
             ),
         ),
@@ -639,7 +644,7 @@ class Party:
     types: frozenset[EntityType]
     start: int  # token index
     end: int  # token index, exclusive
-    pronoun: str | None = None  # "first_singular" | "first_plural" | "third" | None
+    pronoun: str | None = None  # "first_singular" | "first_plural" | "our_team" | "third" | None
 
 
 @dataclass
@@ -700,36 +705,39 @@ class _Context:
             if key is not None and key in self.entities and self.entities[key].type == PERSON
         )
         self.person_starts = [start for start, _ in self.person_mentions]
+        self.project_mentions: list[tuple[int, str]] = sorted(
+            (m.start, key)
+            for m, key in zip(resolution.mentions, resolution.mention_keys, strict=False)
+            if key is not None and key in self.entities and self.entities[key].type == PROJECT
+        )
+        self.project_starts = [start for start, _ in self.project_mentions]
         self.turns = sorted(resolution.turns, key=lambda t: (t.start, t.end))
         self.turn_starts = [t.start for t in self.turns]
         self.blocks = sorted(document.blocks, key=lambda b: (b.start, b.end))
         self.block_starts = [b.start for b in self.blocks]
         self.section_people = self._section_people()
+        self.section_starts = [start for start, _ in self.section_people]
         self.topic_project = self._topic_project()
         self.title_organisation = self._title_organisation()
 
     def _title_organisation(self) -> str | None:
         """The one organisation the title names ("Spotlight on SIG CLI"), if it names exactly one."""
+        titles = [b for b in self.blocks if b.kind == "title"]
         named = {
             key
             for m, key in zip(self.resolution.mentions, self.resolution.mention_keys, strict=False)
             if key is not None
             and key in self.entities
             and self.entities[key].type == ORG
-            and any(b.kind == "title" and b.start <= m.start < b.end for b in self.blocks)
+            and any(b.start <= m.start < b.end for b in titles)
         }
         return next(iter(named)) if len(named) == 1 else None
 
     def _project_mentions(self, start: int = 0, end: int | None = None) -> list[str]:
-        return [
-            key
-            for m, key in zip(self.resolution.mentions, self.resolution.mention_keys, strict=False)
-            if key is not None
-            and key in self.entities
-            and self.entities[key].type == PROJECT
-            and start <= m.start
-            and (end is None or m.start < end)
-        ]
+        """Keys of the project mentions starting in [start, end)."""
+        low = bisect.bisect_left(self.project_starts, start)
+        high = len(self.project_starts) if end is None else bisect.bisect_left(self.project_starts, end)
+        return [key for _, key in self.project_mentions[low:high]]
 
     def _topic_project(self) -> str | None:
         """The project the text is about: of those its title, summary or tags name, the one it
@@ -769,14 +777,16 @@ class _Context:
         for block in self.blocks:
             if block.kind != "heading":
                 continue
-            named = {key for start, key in self.person_mentions if block.start <= start < block.end}
+            low = bisect.bisect_left(self.person_starts, block.start)
+            high = bisect.bisect_left(self.person_starts, block.end)
+            named = {key for _, key in self.person_mentions[low:high]}
             sections.append((block.start, next(iter(named)) if len(named) == 1 else None))
         return sections
 
     def profiled_person(self, char: int) -> str | None:
         """Who the text around `char` is about: the person its section heading names, else the one
         interviewee of the text; None when the text does not single anyone out."""
-        index = bisect.bisect_right([start for start, _ in self.section_people], char) - 1
+        index = bisect.bisect_right(self.section_starts, char) - 1
         if index >= 0 and self.section_people[index][1] is not None:
             return self.section_people[index][1]
         interviewees = [k for k in self.resolution.interviewees if k in self.entities]
@@ -1346,7 +1356,20 @@ def _prep_attaches_to(doc: Doc, start: int, end: int, preps: frozenset[str], tri
     """The last listed preposition before the patient hangs on the trigger itself ("working on
     Kubernetes for DaoCloud"), not on a noun in between ("work on support for X in AWS")."""
     last = next((doc[i] for i in range(end - 1, start - 1, -1) if doc[i].lower_ in preps), None)
-    return last is not None and last.head == trigger
+    if last is None:
+        return False
+    if last.head == trigger:
+        return True
+    # the parser hangs "for DaoCloud" on the name worked on ("working on Kubernetes for DaoCloud");
+    # a common noun in between still blocks it ("work on support for X in AWS")
+    named = last.head
+    return (
+        last.lower_ == "for"
+        and named.pos_ == "PROPN"
+        and named.dep_ == "pobj"
+        and named.head.lower_ == "on"
+        and named.head.head == trigger
+    )
 
 
 def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: int) -> Iterable[_Found]:
@@ -1377,6 +1400,8 @@ def _apply_rule(rule: Rule, ctx: _Context, segment: Segment, start: int, end: in
     name, confidence = rule.name, rule.confidence
     if not patients and rule.preps is None and not rule.noun:
         patients = _object_examples(segment, trigger, patient_kinds)
+    if not patients and (rule.name == "talk_at" or (rule.name == "spoke_at" and trigger.pos_ == "VERB")):
+        patients = _event_before(segment, trigger)
     if not patients and rule.topic_fallback:
         # "the etcd community needed help so I started contributing": the one project of the sentence
         projects = {
@@ -1452,8 +1477,8 @@ def _object_examples(segment: Segment, trigger: Token, kinds: frozenset[EntityTy
         markers = [
             i
             for i in subtree
-            if (doc[i].lower_ == "such" and i + 1 < len(doc) and doc[i + 1].lower_ == "as")
-            or doc[i].lower_ == "including"
+            # not "including": "looked at several options, including Calico" lists candidates
+            if doc[i].lower_ == "such" and i + 1 < len(doc) and doc[i + 1].lower_ == "as"
         ]
         if not markers:
             continue
@@ -1463,6 +1488,19 @@ def _object_examples(segment: Segment, trigger: Token, kinds: frozenset[EntityTy
             if party is not None and i > markers[0] and not party.pronoun and _fits(party, kinds):
                 found[party.start] = party
         return list(found.values())
+    return []
+
+
+def _event_before(segment: Segment, trigger: Token) -> list[Party]:
+    """'At KubeCon EU 2023 I gave a talk': the event of an "at"/"during" phrase earlier in the clause."""
+    doc = trigger.doc
+    clause = {trigger.i, *(t.i for t in trigger.ancestors)}
+    for party in segment.parties:
+        if party.start >= trigger.i or CONFERENCE not in party.types or party.start == segment.start:
+            continue
+        prep = doc[party.start - 1]
+        if prep.lower_ in ("at", "during") and prep.head.i in clause:
+            return [party]
     return []
 
 
@@ -1725,6 +1763,52 @@ _TEAM_RULE = Rule("team_at_org", (), (P.WORKS_AT,), 0.65)
 _REPLACED_RULE = Rule("replaced_with", (), (P.USES,), 0.65)
 
 
+_OWNED_THING = frozenset({"product", "project", "subproject", "sub-project", "tool", "component", "library"})
+
+
+def _owner_in_parentheses(ctx: _Context, segment: Segment) -> Iterable[_Found]:
+    """'kubeadm (a SIG Cluster Lifecycle product)': the organisation owns the project."""
+    doc = ctx.doc
+    parties = segment.parties
+    for project, org in zip(parties, parties[1:], strict=False):
+        if PROJECT not in project.types or ORG not in org.types or project.pronoun or org.pronoun:
+            continue
+        gap = [doc[i].lower_ for i in range(project.end, org.start)]
+        if gap not in (["("], ["(", "a"], ["(", "an"], ["(", "the"]):
+            continue
+        if (
+            org.end + 1 >= segment.end
+            or doc[org.end].lower_ not in _OWNED_THING
+            or doc[org.end + 1].text != ")"
+        ):
+            continue
+        yield _Found(org, P.DEVELOPS, project, segment, org.end, "owner_in_parentheses", 0.6)
+
+
+def _from_our_team(ctx: _Context, segment: Segment) -> Iterable[_Found]:
+    """'built by Hemanth Malla from our team': a colleague of the speaker, at the speaker's employer."""
+    doc = ctx.doc
+    for party in segment.parties:
+        if PERSON not in party.types or party.pronoun or party.end + 3 > segment.end:
+            continue
+        words = [doc[i].lower_ for i in range(party.end, party.end + 3)]
+        if (
+            words[0] not in ("from", "on", "in", "of")
+            or words[1] != "our"
+            or words[2] not in ("team", "group")
+        ):
+            continue
+        speaker = ctx.speaker_at(doc[party.start].idx)
+        if speaker is None or speaker == party.key or speaker not in ctx.entities:
+            continue
+        if ctx.in_quotation(doc[party.start].idx):
+            continue
+        me = Party(speaker, ctx.types_of(speaker), party.end + 1, party.end + 2, "first_singular")
+        we = Party(_WE + speaker, frozenset({PERSON, ORG}), party.end + 1, party.end + 2, "our_team")
+        yield _Found(me, P.KNOWS, party, segment, party.end, "from_our_team", 0.6)
+        yield _Found(party, P.WORKS_AT, we, segment, party.end, "from_our_team", 0.6)
+
+
 def _replaced_with(ctx: _Context, segment: Segment) -> Iterable[_Found]:
     """'Trip.com replaced kube-router with BIRD': the team used both, the old tool and the new one.
 
@@ -1757,6 +1841,8 @@ STRUCTURAL_RULES = (
     _done_by_tool,
     _team_at_org,
     _replaced_with,
+    _from_our_team,
+    _owner_in_parentheses,
 )
 CONFIDENCE = {rule.name: rule.confidence for rule in RULES} | {
     "byline": 0.75,
@@ -1771,6 +1857,8 @@ CONFIDENCE = {rule.name: rule.confidence for rule in RULES} | {
     "done_by_tool": 0.5,
     "team_at_org": 0.65,
     "replaced_with": 0.65,
+    "from_our_team": 0.6,
+    "owner_in_parentheses": 0.6,
     "title_narrator": 0.5,
     "interview": 0.9,
 }
@@ -1820,6 +1908,8 @@ def _resolve_we(
     team = teams[0].get(speaker, teams[1])
     if ORG in wanted and team is not None and predicate is P.USES:
         return replace(party, key=team, types=frozenset({ORG}))
+    if ORG in wanted and predicate is P.WORKS_AT and party.pronoun == "our_team" and speaker in teams[0]:
+        return replace(party, key=teams[0][speaker], types=frozenset({ORG}))  # "X from our team"
     if ORG in wanted and predicate is P.DEVELOPS and ctx.title_organisation is not None:
         # "We own the kube-apiserver" in a spotlight on SIG API Machinery: the group of the title
         return replace(party, key=ctx.title_organisation, types=frozenset({ORG}))

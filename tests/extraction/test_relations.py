@@ -1070,7 +1070,87 @@ def test_we_develop_without_an_organisation_in_the_title_says_nothing(nlp: Langu
 def test_named_examples_of_a_direct_object_are_its_patients(nlp: Language) -> None:
     found = read(
         nlp,
-        "Acme uses several tools to test its clusters, such as Prow and TestGrid.",
-        {"Acme": ORG, "Prow": PROJECT, "TestGrid": PROJECT},
+        "Acme uses several testing tools which make it easier to ship, such as Prow and TestGrid. "
+        "Acme looked at several options to pick its next platform, including Calico and Flannel.",
+        {"Acme": ORG, "Prow": PROJECT, "TestGrid": PROJECT, "Calico": PROJECT, "Flannel": PROJECT},
     )
     assert found == {("Acme", "uses", "Prow"), ("Acme", "uses", "TestGrid")}
+
+
+def test_a_talk_after_the_event_is_named_is_spoke_at(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "At KubeCon EU 2023 I gave a talk about Cilium. During KubeCon NA 2022 I watched the keynotes.",
+        {"Dan": PERSON, "KubeCon EU 2023": CONF, "KubeCon NA 2022": CONF, "Cilium": PROJECT},
+        narrator="Dan",
+    )
+    assert ("Dan", "spokeAt", "KubeCon EU 2023") in found
+    assert ("Dan", "spokeAt", "KubeCon NA 2022") not in found
+
+
+def test_my_manager_is_someone_i_know(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "My manager, Ana Lima, encouraged me to apply.",
+        {"Dan": PERSON, "Ana Lima": PERSON},
+        narrator="Dan",
+    )
+    assert found == {("Dan", "knows", "Ana Lima")}
+
+
+def test_someone_from_our_team_works_where_the_speaker_works_and_is_known(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I joined Acme in 2019. The integration was built by Ana Lima from our team.",
+        {"Dan": PERSON, "Ana Lima": PERSON, "Acme": ORG},
+        narrator="Dan",
+    )
+    assert ("Ana Lima", "worksAt", "Acme") in found
+    assert ("Dan", "knows", "Ana Lima") in found
+
+
+def test_our_team_without_a_known_employer_gives_no_workplace(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "The integration was built by Ana Lima from our team.",
+        {"Dan": PERSON, "Ana Lima": PERSON, "Acme": ORG},
+        narrator="Dan",
+    )
+    assert found == {("Dan", "knows", "Ana Lima")}
+
+
+def test_working_with_us_is_not_a_workplace(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "I work at Acme. Back then I was mostly working with VMs, and there was no path for us.",
+        {"Dan": PERSON, "Acme": ORG},
+        narrator="Dan",
+    )
+    assert found == {("Dan", "worksAt", "Acme")}
+
+
+def test_project_with_its_owner_in_parentheses_is_developed_by_it(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Paco reviews kubeadm (a SIG Cluster Lifecycle product) and Kind (SIG Testing, mostly).",
+        {
+            "Paco": PERSON,
+            "kubeadm": PROJECT,
+            "Kind": PROJECT,
+            "SIG Cluster Lifecycle": ORG,
+            "SIG Testing": ORG,
+        },
+    )
+    assert ("SIG Cluster Lifecycle", "develops", "kubeadm") in found
+    assert ("SIG Testing", "develops", "Kind") not in found
+
+
+def test_working_on_a_project_for_a_company_is_working_there(nlp: Language) -> None:
+    found = read(
+        nlp,
+        "Shiming Zhang is a Software Engineer working on Kubernetes for DaoCloud in Shanghai, China. "
+        "Ana works on support for Kubernetes in AWS.",
+        {"Shiming Zhang": PERSON, "Ana": PERSON, "Kubernetes": PROJECT, "DaoCloud": ORG, "AWS": ORG},
+    )
+    assert ("Shiming Zhang", "worksAt", "DaoCloud") in found
+    assert ("Ana", "worksAt", "AWS") not in found
