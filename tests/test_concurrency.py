@@ -37,7 +37,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(data_dir: Path) -> Iterator[LiveServer]:
-    live = LiveServer.start(data_dir, {"MKG_ADMIN_TOKEN": TOKEN})
+    # A generous query timeout: this test is about lost writes, not about a loaded machine's latency.
+    live = LiveServer.start(data_dir, {"MKG_ADMIN_TOKEN": TOKEN, "MKG_QUERY_TIMEOUT": "120"})
     try:
         yield live
     finally:

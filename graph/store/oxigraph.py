@@ -36,7 +36,7 @@ from graph.store.media import (
 
 # Snapshots kept for query workers: the newest and a few before it, which queries still running
 # may be reading.
-_SNAPSHOTS_KEPT = 3
+_SNAPSHOTS_KEPT = 8
 
 
 @dataclass(frozen=True)

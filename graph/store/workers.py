@@ -197,7 +197,13 @@ class ProcessQueryRunner:
                 f"Every query worker stayed busy for {timeout:g} s (MKG_QUERY_TIMEOUT); try again later."
             ) from None
         try:
-            return self._run_on(worker, query, timeout)
+            try:
+                return self._run_on(worker, query, timeout)
+            except StoreUnavailable:
+                # Writes may have replaced the snapshot the worker was sent (old ones are removed) before
+                # it opened it: try once more on the newest one.
+                worker.snapshot_key = None
+                return self._run_on(worker, query, timeout)
         finally:
             self._idle.put(worker)
 
