@@ -18,7 +18,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 
 from graph.errors import InvalidParameter, InvalidQuery
-from graph.records import EntityType, Predicate
+from graph.records import Entity, EntityType, Predicate
 from graph.store.base import SelectResult, Store, Term
 from graph.vocab import (
     CLASS_OF,
@@ -748,17 +748,6 @@ _FIELD_ORDER: dict[str, int] = {"name": 0, "alias": 1, "handle": 2}
 
 
 @dataclass(frozen=True)
-class EntityNames:
-    """An entity with every form it is named by: canonical name, aliases and handles."""
-
-    key: str
-    name: str
-    type: EntityType
-    aliases: tuple[str, ...] = ()
-    handles: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class SearchHit:
     """An entity found by name: the form that matched, how, and a score in [0, 1] (1 = exact)."""
 
@@ -820,7 +809,7 @@ def _similarity(query: str, form: str, words: list[str]) -> float:
 
 
 def rank_by_name(
-    query: str, entities: Iterable[EntityNames], type: EntityType | None = None
+    query: str, entities: Iterable[Entity], type: EntityType | None = None
 ) -> list[SearchHit]:
     """Entities matching `query` by name, alias or handle, best first (ties: name, then key)."""
     folded_query = fold_name(query)
@@ -846,7 +835,7 @@ def rank_by_name(
     return sorted(hits, key=lambda hit: (-hit.score, hit.name.casefold(), hit.key))
 
 
-def entity_names(store: Store, type: EntityType | None = None) -> list[EntityNames]:
+def entity_names(store: Store, type: EntityType | None = None) -> list[Entity]:
     """Every entity (of `type`) with its canonical name, aliases and handles across documents, by key."""
     classes = sparql_iri(CLASS_OF[type]) if type is not None else _CLASSES
     result = _select(
@@ -875,7 +864,7 @@ def entity_names(store: Store, type: EntityType | None = None) -> list[EntityNam
         names = by_field.get("name", set())
         name = _best_name(names) if names else key
         entities.append(
-            EntityNames(
+            Entity(
                 key=key,
                 name=name,
                 type=_type_named_by(key, kinds[key]),

@@ -16,7 +16,6 @@ from graph.paths import connecting_paths, find_entity_key
 from graph.profiles import PersonProfile, ProjectProfile, typed_profile
 from graph.queries import (
     DocumentInfo,
-    EntityNames,
     EntityRef,
     EvidenceView,
     FactView,
@@ -25,7 +24,7 @@ from graph.queries import (
     name_match,
     rank_by_name,
 )
-from graph.records import EntityType, Predicate
+from graph.records import Entity, EntityType, Predicate
 from graph.views import EvidenceRef
 
 ADA = EntityRef("person/ada", "Ada", EntityType.PERSON)
@@ -132,12 +131,12 @@ def test_unrelated_names_do_not_match() -> None:
 
 def test_search_ranks_exact_then_prefix_then_substring_then_fuzzy() -> None:
     entities = [
-        EntityNames("project/minikube", "Minikube", EntityType.PROJECT),
-        EntityNames("project/kuve", "Kuve", EntityType.PROJECT),
-        EntityNames("project/kubernetes", "Kubernetes", EntityType.PROJECT),
-        EntityNames("project/kube-proxy", "kube-proxy", EntityType.PROJECT),
-        EntityNames("project/kube", "Kube", EntityType.PROJECT),
-        EntityNames("project/datadog", "Datadog", EntityType.PROJECT),
+        Entity("project/minikube", "Minikube", EntityType.PROJECT),
+        Entity("project/kuve", "Kuve", EntityType.PROJECT),
+        Entity("project/kubernetes", "Kubernetes", EntityType.PROJECT),
+        Entity("project/kube-proxy", "kube-proxy", EntityType.PROJECT),
+        Entity("project/kube", "Kube", EntityType.PROJECT),
+        Entity("project/datadog", "Datadog", EntityType.PROJECT),
     ]
     hits = rank_by_name("kube", entities)
     assert [(h.key, h.match) for h in hits] == [
@@ -152,7 +151,7 @@ def test_search_ranks_exact_then_prefix_then_substring_then_fuzzy() -> None:
 
 
 def test_search_reports_the_alias_or_handle_that_matched() -> None:
-    ada = EntityNames("person/ada-lovelace", "Ada Lovelace", EntityType.PERSON, ("Countess",), ("@ada",))
+    ada = Entity("person/ada-lovelace", "Ada Lovelace", EntityType.PERSON, ("Countess",), ("@ada",))
     assert [(h.matched, h.field, h.match) for h in rank_by_name("countess", [ada])] == [
         ("Countess", "alias", "exact")
     ]
@@ -169,8 +168,8 @@ names = st.text(alphabet=st.characters(categories=("L", "N", "Zs", "Pd")), min_s
 def test_an_exact_name_always_ranks_first_whatever_the_order(
     target: str, others: list[str], seed: int
 ) -> None:
-    entities = [EntityNames(f"project/p{i}", name, EntityType.PROJECT) for i, name in enumerate(others)]
-    entities.append(EntityNames("person/target", target, EntityType.PERSON))
+    entities = [Entity(f"project/p{i}", name, EntityType.PROJECT) for i, name in enumerate(others)]
+    entities.append(Entity("person/target", target, EntityType.PERSON))
     hits = rank_by_name(target, entities)
     shuffled = entities[:]
     random.Random(seed).shuffle(shuffled)
