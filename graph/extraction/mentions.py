@@ -160,6 +160,13 @@ def _pieces(span: Span, doc: Doc, breaks: list[int]) -> Iterator[Span]:
         yield Span(doc, start, span.end, label=span.label, span_id=span.id)
 
 
+# Verbs that open the genre's invitations ("Meet Laurent Bernaille", "Join Priya at ..."), which the
+# tagger often reads as part of a capitalised name.
+IMPERATIVE_OPENERS = frozenset(
+    {"meet", "catch", "join", "welcome", "congratulate", "thank", "follow", "watch"}
+)
+
+
 def _entity_mention(span: Span, document: Document, lower_words: frozenset[str]) -> Mention | None:
     if span.label_ == STOP_LABEL:
         return None
@@ -180,7 +187,7 @@ def _entity_mention(span: Span, document: Document, lower_words: frozenset[str])
         while (
             len(span) > 1
             and span[0].is_sent_start
-            and span[0].tag_ == "VB"
+            and (span[0].tag_ == "VB" or span[0].lower_ in IMPERATIVE_OPENERS)
             and span[0].text not in first_names()
         ):
             span = span[1:]

@@ -467,3 +467,6 @@ def test_an_imperative_opening_the_sentence_is_not_part_of_a_name(nlp: Language)
     assert names.get("Nadia") is EntityType.PERSON
     assert not any(name.startswith("Catch") for name in names)
     assert found(nlp, "Bill Mulligan asked the questions.").get("Bill Mulligan") is EntityType.PERSON
+    summary = found(nlp, "Meet Laurent Bernaille, Cilium maintainer at Datadog.")
+    assert summary.get("Laurent Bernaille") is EntityType.PERSON
+    assert not any(name.startswith("Meet") for name in summary)
