@@ -13,8 +13,9 @@ from typing import Any
 import pyoxigraph
 from rdflib import XSD
 
-from graph.errors import InvalidQuery, NotFound, StoreUnavailable
+from graph.errors import InvalidQuery, StoreUnavailable
 from graph.store.base import QueryAnswer, SelectResult, Term
+from graph.store.graph_store import GraphStoreOperations
 from graph.store.media import (
     GRAPH_MEDIA_TYPES,
     NAMED_QUAD_COUNT,
@@ -24,13 +25,9 @@ from graph.store.media import (
     checked_ntriples,
     dataset_arguments,
     drop_graph_update,
-    graph_construct,
     limited_answer,
     negotiate,
-    post_graph_update,
-    put_graph_update,
     replace_graph_update,
-    upload_as_ntriples,
     with_union_rebuilt,
 )
 
@@ -55,7 +52,7 @@ class StoreSnapshot:
 _XSD_BOOLEAN = str(XSD.boolean)
 
 
-class OxigraphStore:
+class OxigraphStore(GraphStoreOperations):
     """A quad store holding one named graph per document; the default graph is their merge.
 
     `path=None` keeps everything in memory. A directory is opened read-write and locked: one process
@@ -179,27 +176,6 @@ class OxigraphStore:
         finally:
             del result  # see _query
 
-    def put_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
-        """Replace a named graph with RDF in `media_type`; True when the graph did not exist before."""
-        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
-        created = not self.has_document(graph_iri)
-        self._run_update(put_graph_update(graph_iri, ntriples))
-        return created
-
-    def post_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
-        """Add RDF in `media_type` to a named graph; True when the graph did not exist before."""
-        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
-        created = not self.has_document(graph_iri)
-        self._run_update(post_graph_update(graph_iri, ntriples))
-        return created
-
-    def get_graph(self, graph_iri: str | None, media_type: str) -> bytes:
-        """A named graph (None: the default graph, the union) serialized as `media_type`."""
-        if graph_iri is not None and not self.has_document(graph_iri):
-            raise NotFound(f"There is no graph <{graph_iri}> in the store.")
-        body, _ = self.query_raw(graph_construct(graph_iri), media_type)
-        return body
-
     def snapshot(self) -> StoreSnapshot:
         """A read-only copy of the store as it is now, for query workers in other processes.
 
@@ -287,6 +263,9 @@ class OxigraphStore:
             raise InvalidQuery(f"The SPARQL query does not parse: {error}") from error
         except OSError as error:
             raise StoreUnavailable(f"The store could not be read: {error}") from error
+
+    def _write_graph_update(self, sparql: str) -> None:
+        self._run_update(sparql)
 
     def _run_update(self, sparql: str, base_iri: str | None = None) -> None:
         self._generation += 1

@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 import pyoxigraph
 
-from graph.errors import InvalidQuery, NotAcceptable, NotFound, QueryTimeout, StoreUnavailable
+from graph.errors import InvalidQuery, NotAcceptable, QueryTimeout, StoreUnavailable
 from graph.store.base import QueryAnswer, SelectResult
+from graph.store.graph_store import GraphStoreOperations
 from graph.store.media import (
     GRAPH_MEDIA_TYPES,
     NAMED_QUAD_COUNT,
@@ -23,14 +24,10 @@ from graph.store.media import (
     checked_iri,
     checked_ntriples,
     drop_graph_update,
-    graph_construct,
     limited_answer,
     negotiate,
-    post_graph_update,
-    put_graph_update,
     query_form,
     replace_graph_update,
-    upload_as_ntriples,
     with_union_rebuilt,
 )
 from graph.store.oxigraph import select_result_from_json
@@ -41,7 +38,7 @@ _RESULTS_JSON = "application/sparql-results+json"
 _EMPTY_GRAPH = "urn:x-mkg:empty-default-graph"
 
 
-class RemoteSparqlStore:
+class RemoteSparqlStore(GraphStoreOperations):
     """A quad store behind a SPARQL server: one named graph per document, the default graph their merge.
 
     A server whose document graphs were written by other means gets its default graph with
@@ -151,27 +148,6 @@ class RemoteSparqlStore:
                 f"The SPARQL server at {self.base_url} sent a result that does not parse: {error}"
             ) from error
 
-    def put_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
-        """Replace a named graph with RDF in `media_type`; True when the graph did not exist before."""
-        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
-        created = not self.has_document(graph_iri)
-        self._update(put_graph_update(graph_iri, ntriples))
-        return created
-
-    def post_graph(self, graph_iri: str, data: bytes, media_type: str) -> bool:
-        """Add RDF in `media_type` to a named graph; True when the graph did not exist before."""
-        ntriples = upload_as_ntriples(data, media_type, checked_iri(graph_iri))
-        created = not self.has_document(graph_iri)
-        self._update(post_graph_update(graph_iri, ntriples))
-        return created
-
-    def get_graph(self, graph_iri: str | None, media_type: str) -> bytes:
-        """A named graph (None: the default graph, the union) serialized as `media_type`."""
-        if graph_iri is not None and not self.has_document(graph_iri):
-            raise NotFound(f"There is no graph <{graph_iri}> in the store.")
-        body, _ = self.query_raw(graph_construct(graph_iri), media_type)
-        return body
-
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL 1.1 Update on the document graphs, then recompute the default graph.
 
@@ -237,6 +213,9 @@ class RemoteSparqlStore:
             params=params,
             timeout=timeout,
         )
+
+    def _write_graph_update(self, sparql: str) -> None:
+        self._update(sparql)
 
     def _update(self, sparql: str) -> None:
         self._send(
