@@ -4,7 +4,6 @@ and a slow query that does not stall other requests."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,8 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import JSON, XML, SPARQLWrapper
 
+from tests.net import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = "client-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -28,16 +29,10 @@ NAMES = f"SELECT ?n WHERE {{ ?s <{NAME}> ?n }} ORDER BY ?n"
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of `uvicorn api.app:create_app` on a free loopback port, with a 1 s query timeout."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MKG_DATA_DIR": str(tmp_path_factory.mktemp("sparql-clients") / "store"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from graph.documents import read_document
 from graph.ingest import store_extraction
 from graph.store import Store, open_memory_store
 from tests.conftest import hand_made_extraction
+from tests.net import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No downloads, no background traffic: the browser talks only to the test server.
@@ -59,13 +59,6 @@ Cilium was started by Thomas Graf in 2015.
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives the explorer page in headless Chromium")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def sample_store() -> Store:

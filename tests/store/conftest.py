@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import httpx
 import pytest
 
 from graph.store import OxigraphStore, RemoteSparqlStore, Store
+from tests.net import free_port
 
 
 def oxigraph_binary() -> str | None:
@@ -24,12 +24,6 @@ def oxigraph_binary() -> str | None:
     return shutil.which("oxigraph")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of an Oxigraph server started for the session, stopped at teardown."""
@@ -37,7 +31,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if binary is None:
         pytest.skip("the `oxigraph` server binary is not installed (pip install oxigraph)")
     location = tmp_path_factory.mktemp("oxigraph-server")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
