@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import StoreDep
 from api.routes.explorer import parse_predicates, parse_types, split_values
+from api.routes.filters import DocumentsFilter, PredicatesFilter, TypesFilter
 from graph.analytics import analyze
 from graph.views import project_graph
 
@@ -19,15 +20,9 @@ MAX_LIMIT = 200
 @router.get("/analytics", summary="Rankings, communities and bridges")
 def get_analytics(
     store: StoreDep,
-    types: Annotated[
-        list[str] | None, Query(description="Only these entity types (repeat, or comma-separate).")
-    ] = None,
-    predicates: Annotated[
-        list[str] | None, Query(description="Only these predicates (repeat, or comma-separate).")
-    ] = None,
-    documents: Annotated[
-        list[str] | None, Query(description="Only these document ids (repeat, or comma-separate).")
-    ] = None,
+    types: TypesFilter = None,
+    predicates: PredicatesFilter = None,
+    documents: DocumentsFilter = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="People, projects and bridges listed.")] = 10,
     members: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Members listed per community.")] = 10,
 ) -> dict[str, Any]:

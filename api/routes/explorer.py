@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import StoreDep
+from api.routes.filters import PredicatesFilter, TypesFilter
 from graph.errors import InvalidParameter, NotFound
 from graph.exports import EXPORT_FORMATS, FORMAT_DESCRIPTIONS, TYPE_COLOURS
 from graph.records import EntityType, Predicate
@@ -261,12 +262,8 @@ def get_graph(
         Query(max_length=300, description="Entity id to centre on, e.g. `person/laurent-bernaille`."),
     ] = None,
     hops: Annotated[int, Query(ge=0, le=MAX_HOPS, description="Facts away from the focus.")] = 1,
-    types: Annotated[
-        list[str] | None, Query(description="Only these entity types (repeat, or comma-separate).")
-    ] = None,
-    predicates: Annotated[
-        list[str] | None, Query(description="Only these predicates (repeat, or comma-separate).")
-    ] = None,
+    types: TypesFilter = None,
+    predicates: PredicatesFilter = None,
     limit: Annotated[
         int, Query(ge=1, le=MAX_VIEW_NODES, description="At most this many entities, best connected first.")
     ] = DEFAULT_VIEW_NODES,

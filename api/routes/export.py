@@ -9,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import StoreDep
 from api.routes.explorer import MAX_HOPS, parse_predicates, parse_types, split_values
+from api.routes.filters import DocumentsFilter, PredicatesFilter, TypesFilter
 from graph.exports import EXPORT_FORMATS, FORMAT_DESCRIPTIONS, check_format, iter_export
 
 router = APIRouter(tags=["export"])
@@ -26,15 +27,9 @@ _MEDIA_TYPES = sorted({media_type for media_type, _ in EXPORT_FORMATS.values()})
 def get_export(
     store: StoreDep,
     format: Annotated[str, Query(description=_FORMAT_HELP)] = "graphml",
-    types: Annotated[
-        list[str] | None, Query(description="Only these entity types (repeat, or comma-separate).")
-    ] = None,
-    predicates: Annotated[
-        list[str] | None, Query(description="Only these predicates (repeat, or comma-separate).")
-    ] = None,
-    documents: Annotated[
-        list[str] | None, Query(description="Only these document ids (repeat, or comma-separate).")
-    ] = None,
+    types: TypesFilter = None,
+    predicates: PredicatesFilter = None,
+    documents: DocumentsFilter = None,
     focus: Annotated[
         str | None,
         Query(
