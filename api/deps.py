@@ -61,3 +61,8 @@ def get_extractor() -> Extractor:
 
 
 ExtractorDep = Annotated[Extractor, Depends(get_extractor)]
+
+
+def request_media_type(request: Request) -> str:
+    """The media type of a request's body, lower case, without parameters ('' when none is given)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()

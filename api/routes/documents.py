@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.caching import CachedRoute, add_page_links, json_example
-from api.deps import AdminDep, ExtractorDep, SettingsDep, StoreDep, WriteLockDep
+from api.deps import AdminDep, ExtractorDep, SettingsDep, StoreDep, WriteLockDep, request_media_type
 from graph.documents import read_document
 from graph.errors import DocumentTooLarge, InvalidParameter, NotFound, UnsupportedMediaType
 from graph.ingest import store_extraction
@@ -73,7 +73,7 @@ def _too_large(limit: int) -> DocumentTooLarge:
 
 async def read_upload(request: Request, settings: SettingsDep) -> Upload:
     """Read the posted body, refusing unknown media types and bodies over the limit before reading them."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = request_media_type(request)
     if media_type not in (*RAW_MEDIA_TYPES, JSON_MEDIA_TYPE):
         raise UnsupportedMediaType(
             f"Content-Type {media_type or '(none)'} is not accepted; send the document as text/markdown, "

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from api.deps import AdminDep, SettingsDep, StoreDep, WriteLockDep
+from api.deps import AdminDep, SettingsDep, StoreDep, WriteLockDep, request_media_type
 from graph.errors import RequestTooLarge, UnsupportedMediaType
 
 router = APIRouter(tags=["reconciliation"])
@@ -112,7 +112,7 @@ def get_conflicts(
 
 async def read_csv_body(request: Request, settings: SettingsDep) -> bytes:
     """The posted CSV, refused before reading when its type is wrong or it is over the size limit."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = request_media_type(request)
     if media_type not in CSV_MEDIA_TYPES:
         raise UnsupportedMediaType(
             f"Content-Type {media_type or '(none)'} is not accepted; send the list as text/csv."

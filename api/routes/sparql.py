@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import SettingsDep, StoreDep
+from api.deps import SettingsDep, StoreDep, request_media_type
 from api.settings import Settings
 from graph.errors import InvalidQuery, RequestTooLarge, UnsupportedMediaType
 from graph.queries import PREFIXES
@@ -80,7 +80,7 @@ async def read_sparql_request(request: Request, settings: SettingsDep) -> Sparql
             raise InvalidQuery(_READ_ONLY)
         fields = params
     else:
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        media_type = request_media_type(request)
         if media_type == "application/sparql-update":
             raise InvalidQuery(_READ_ONLY)
         if media_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):

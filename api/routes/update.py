@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Header, Request, Response
 from starlette.exceptions import HTTPException
 
-from api.deps import SettingsDep, StoreDep, WriteLockDep
+from api.deps import SettingsDep, StoreDep, WriteLockDep, request_media_type
 from api.routes.sparql import read_body
 from graph.errors import Forbidden, InvalidQuery, UnsupportedMediaType
 from graph.sparql_safety import check_update, with_using_graphs
@@ -44,7 +44,7 @@ StoreAdminDep = Annotated[None, Depends(require_store_admin)]
 
 async def read_update(request: Request, settings: SettingsDep) -> str:
     """The checked update text of a request: an `application/sparql-update` body or a form `update=`."""
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    media_type = request_media_type(request)
     params = parse_qs(request.url.query, keep_blank_values=True)
     if media_type not in ("application/sparql-update", "application/x-www-form-urlencoded"):
         raise UnsupportedMediaType(
