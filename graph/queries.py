@@ -18,7 +18,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 
 from graph.errors import InvalidParameter, InvalidQuery
-from graph.records import Entity, EntityType, Predicate
+from graph.records import Entity, EntityType, Evidence, Predicate
 from graph.store.base import SelectResult, Store, Term
 from graph.vocab import (
     CLASS_OF,
@@ -76,23 +76,12 @@ class EntitySummary:
 
 
 @dataclass(frozen=True)
-class EvidenceView:
-    """Where a fact was read: raw[start:end] of the document is `text`."""
-
-    document_id: str
-    text: str
-    start: int
-    end: int
-    date: str | None = None
-
-
-@dataclass(frozen=True)
 class FactView:
     """A fact seen from one entity: the predicate, the entity at the other end and the evidence."""
 
     predicate: Predicate
     other: EntityRef
-    evidence: EvidenceView
+    evidence: Evidence
     confidence: float | None = None
     since: str | None = None
     rule: str | None = None
@@ -119,7 +108,7 @@ class DocumentFact:
     subject: EntityRef
     predicate: Predicate
     object: EntityRef
-    evidence: EvidenceView
+    evidence: Evidence
     confidence: float | None = None
     rule: str | None = None
 
@@ -140,7 +129,7 @@ class Contribution:
     person: EntityRef
     predicate: Predicate
     project: EntityRef
-    evidence: EvidenceView
+    evidence: Evidence
     confidence: float | None = None
 
 
@@ -414,9 +403,9 @@ _FACT_FIELDS = """
     OPTIONAL { ?ev mkg:extractionRule ?rule }"""
 
 
-def _evidence(row: dict[str, Term]) -> EvidenceView:
+def _evidence(row: dict[str, Term]) -> Evidence:
     doc = _value(row, "doc") or ""
-    return EvidenceView(
+    return Evidence(
         document_id=document_id_of_iri(doc) or doc,
         text=_value(row, "text") or "",
         start=_int(row, "start"),

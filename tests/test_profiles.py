@@ -17,14 +17,13 @@ from graph.profiles import PersonProfile, ProjectProfile, typed_profile
 from graph.queries import (
     DocumentInfo,
     EntityRef,
-    EvidenceView,
     FactView,
     Profile,
     fold_name,
     name_match,
     rank_by_name,
 )
-from graph.records import Entity, EntityType, Predicate
+from graph.records import Entity, EntityType, Evidence, Predicate
 from graph.views import EvidenceRef
 
 ADA = EntityRef("person/ada", "Ada", EntityType.PERSON)
@@ -33,7 +32,7 @@ WIDGET = EntityRef("project/widget", "Widget", EntityType.PROJECT)
 
 
 def fact(predicate: Predicate, other: EntityRef, document: str, start: int, confidence: float) -> FactView:
-    evidence = EvidenceView(document, f"sentence at {start}", start, start + 10, "2024-01-01")
+    evidence = Evidence(document, f"sentence at {start}", start, start + 10, "2024-01-01")
     return FactView(predicate, other, evidence, confidence, None, "rule")
 
 
