@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from api.caching import ResponseCache
+from api.deps import StoreWrites
 from api.errors import install_error_handlers
 from api.middleware import install_middleware
 from api.routes import (
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from graph.store import open_store
         from graph.store.workers import ProcessQueryRunner, close_query_runner, query_runner
 
-        store = open_store(settings.store_location)
+        store = open_store(settings.store_location, read_only=settings.read_only)
         app.state.store = store
         runner = query_runner(store, settings.query_workers)
         if isinstance(runner, ProcessQueryRunner):
@@ -95,7 +96,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = None
-    app.state.write_lock = threading.Lock()
+    app.state.write_lock = StoreWrites(read_only=settings.read_only)
+    app.state.response_cache = (
+        ResponseCache(settings.response_cache_mb * 1024 * 1024) if settings.caches_responses else None
+    )
     install_error_handlers(app)
     install_middleware(app, settings)
     for router in (health.router, documents.router, entities.router, contributions.router, sparql.router):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Coroutine
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Hashable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from fastapi import Request, Response
@@ -64,6 +67,107 @@ NOT_MODIFIED = {
 }
 
 
+# Response headers worth keeping with a cached body; the rest (length, date) are made afresh.
+_KEPT_HEADERS = ("content-type", "etag", "cache-control", "link", "vary", "content-language")
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A read answer kept for replay: its body and the headers that go with it."""
+
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+class ResponseCache:
+    """Read answers by request, least recently used dropped first, within `max_bytes` of bodies.
+
+    Entries are keyed by the count of writes the store has taken (`OxigraphStore.write_count`), so a
+    write makes every earlier answer unreachable; those age out as new ones come in.
+    """
+
+    def __init__(self, max_bytes: int, *, max_entry_bytes: int | None = None) -> None:
+        self.max_bytes = max_bytes
+        # One answer may take at most an eighth of the budget, so a few huge ones cannot flush it.
+        self.max_entry_bytes = max_entry_bytes if max_entry_bytes is not None else max_bytes // 8
+        self._entries: OrderedDict[Hashable, CachedAnswer] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> CachedAnswer | None:
+        """The answer kept for `key`, now the most recently used; None (a miss) otherwise."""
+        with self._lock:
+            answer = self._entries.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key: Hashable, answer: CachedAnswer) -> None:
+        """Keep `answer` for `key` unless it is larger than one entry may be."""
+        size = len(answer.body)
+        if size > self.max_entry_bytes:
+            return
+        with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._bytes -= len(previous.body)
+            self._entries[key] = answer
+            self._bytes += size
+            while self._bytes > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes of bodies held."""
+        return self._bytes
+
+
+def _cache_key(request: Request) -> Hashable | None:
+    """What identifies a read answer: the store's write count, the URL and the negotiated headers.
+
+    None when the answer must not be served from the cache: no cache, a store that cannot tell when
+    it was written (a remote server others may write to), or a client asking for a fresh answer
+    (`Cache-Control: no-cache`).
+    """
+    cache = getattr(request.app.state, "response_cache", None)
+    store = getattr(request.app.state, "store", None)
+    if cache is None or store is None:
+        return None
+    if "no-cache" in request.headers.get("cache-control", "").lower():
+        return None
+    # Only a store this process alone writes counts its writes (the embedded one).
+    write_count = getattr(store, "write_count", None)
+    if not isinstance(write_count, int):
+        return None
+    return (
+        write_count,
+        str(request.url),
+        request.headers.get("accept", ""),
+        request.headers.get("accept-language", ""),
+    )
+
+
+def _not_modified_or(request: Request, response: Response) -> Response:
+    tag = response.headers.get("etag")
+    if tag is not None and matches_entity_tag(request.headers.get("if-none-match", ""), tag):
+        kept = {
+            name: value
+            for name, value in response.headers.items()
+            if name.lower() in ("etag", "cache-control", "link", "vary")
+        }
+        return Response(status_code=304, headers=kept)
+    return response
+
+
 class CachedRoute(APIRoute):
     """A route whose successful GET answers carry an ETag and Cache-Control, and 304 when unchanged."""
 
@@ -76,23 +180,29 @@ class CachedRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def cached_handler(request: Request) -> Response:
+            key = _cache_key(request) if request.method in ("GET", "HEAD") else None
+            cache: ResponseCache | None = request.app.state.response_cache if key is not None else None
+            if cache is not None:
+                answer = cache.get(key)
+                if answer is not None:
+                    replayed = Response(content=answer.body, status_code=200)
+                    for name, value in answer.headers:
+                        replayed.headers[name] = value
+                    return _not_modified_or(request, replayed)
             response = await handler(request)
             if request.method not in ("GET", "HEAD") or response.status_code != 200:
                 return response
             body = getattr(response, "body", None)
             if not isinstance(body, bytes):
                 return response
-            tag = entity_tag(body)
-            response.headers["ETag"] = tag
+            response.headers["ETag"] = entity_tag(body)
             response.headers.setdefault("Cache-Control", READ_CACHE_CONTROL)
-            if matches_entity_tag(request.headers.get("if-none-match", ""), tag):
-                kept = {
-                    name: value
-                    for name, value in response.headers.items()
-                    if name.lower() in ("etag", "cache-control", "link", "vary")
-                }
-                return Response(status_code=304, headers=kept)
-            return response
+            if cache is not None:
+                headers = tuple(
+                    (name, value) for name, value in response.headers.items() if name.lower() in _KEPT_HEADERS
+                )
+                cache.put(key, CachedAnswer(body=body, headers=headers))
+            return _not_modified_or(request, response)
 
         return cached_handler
 

@@ -117,7 +117,7 @@ def opened_store(settings: Settings) -> Iterator[Store]:
     """The store the settings name, closed on exit (which releases the on-disk lock)."""
     from graph.store import open_store
 
-    store = open_store(settings.store_location)
+    store = open_store(settings.store_location, read_only=settings.read_only)
     try:
         yield store
     finally:
@@ -800,8 +800,17 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, help="Server processes (more than one needs a remote store, --store).")
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes. With the embedded store, more than one serves it read-only "
+            "(writes are refused; ingest with the server stopped); a remote store (--store) takes writes.",
+        ),
     ] = 1,
+    read_only: Annotated[
+        bool,
+        typer.Option("--read-only", help="Refuse every write (implied by --workers > 1, embedded store)."),
+    ] = False,
     data_dir: DataDirOption = None,
     store: StoreOption = None,
 ) -> None:
@@ -809,16 +818,21 @@ def serve(
     import uvicorn
 
     settings = settings_for(data_dir, store)
-    if workers > 1 and not settings.store_url:
-        raise InvalidParameter(
-            "The embedded store has one writer, so it serves one process; "
-            "use --workers 1, or --store URL of a SPARQL server."
-        )
+    # The embedded store has one writer: several processes can share it only if none of them writes.
+    if read_only or (workers > 1 and not settings.store_url):
+        settings = replace(settings, read_only=True)
+        if workers > 1 and not settings.store_url:
+            typer.echo(
+                f"Serving {settings.data_dir} read-only with {workers} processes: writes are refused; "
+                "stop the server to ingest.",
+                err=True,
+            )
     # Fail here, in one line, if the store is locked or unreachable, rather than in the server log.
     with opened_store(settings):
         pass
     # The app is built by each server process from the environment.
     os.environ["MKG_DATA_DIR"] = str(settings.data_dir)
+    os.environ["MKG_READ_ONLY"] = "1" if settings.read_only else "0"
     if settings.store_url:
         os.environ["MKG_STORE"] = settings.store_url
     else:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from api.settings import Settings
-from graph.errors import Forbidden, StoreUnavailable, Unauthorized
+from graph.errors import Forbidden, ReadOnlyStore, StoreUnavailable, Unauthorized
 from graph.ingest import Extractor
 from graph.store.base import Store
 
@@ -28,15 +28,38 @@ def get_store(request: Request) -> Store:
     return store
 
 
-def get_write_lock(request: Request) -> threading.Lock:
-    """The lock that serialises writes (the embedded store has a single writer)."""
-    lock: threading.Lock = request.app.state.write_lock
-    return lock
+class StoreWrites:
+    """The gate every write through the server passes: one at a time.
+
+    A read-only server refuses every write here, before it reaches the store.
+    """
+
+    def __init__(self, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> StoreWrites:
+        if self.read_only:
+            raise ReadOnlyStore(
+                "This server serves the store read-only (it runs several worker processes); "
+                "stop it and write with `mkg ingest`, or run `mkg serve --workers 1` to write through it."
+            )
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release()
+
+
+def get_write_lock(request: Request) -> StoreWrites:
+    """The gate that serialises writes (the embedded store has a single writer)."""
+    writes: StoreWrites = request.app.state.write_lock
+    return writes
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
-WriteLockDep = Annotated[threading.Lock, Depends(get_write_lock)]
+WriteLockDep = Annotated[StoreWrites, Depends(get_write_lock)]
 
 
 def require_admin(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:

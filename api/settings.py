@@ -15,6 +15,7 @@ DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_QUERY_CHARS = 100_000
 DEFAULT_QUERY_WORKERS = 2
 DEFAULT_MAX_HEADER_BYTES = 16_384
+DEFAULT_RESPONSE_CACHE_MB = 64
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,16 @@ class Settings:
     max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none by default
     sparql_rate: str | None = None  # per-client limit on /sparql, e.g. "60/minute"; none by default
+    # Answers of read routes kept per store state, in MiB; 0 turns it off. Only for the embedded store:
+    # a remote server may be written by others, so nothing says when an answer goes stale.
+    response_cache_mb: int = DEFAULT_RESPONSE_CACHE_MB
+    # Open the embedded store without its lock, refusing writes: how several server processes share it.
+    read_only: bool = False
+
+    @property
+    def caches_responses(self) -> bool:
+        """True when read answers may be kept until the next write through this server."""
+        return self.response_cache_mb > 0 and not self.store_url
 
     @property
     def store_location(self) -> str | Path:
@@ -46,8 +57,8 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from MKG_DATA_DIR, MKG_STORE, MKG_ADMIN_TOKEN, MKG_MAX_BODY_BYTES, MKG_QUERY_TIMEOUT,
         MKG_MAX_ROWS, MKG_MAX_QUERY_CHARS, MKG_QUERY_WORKERS, MKG_MAX_HEADER_BYTES, MKG_CORS_ORIGINS
-        (comma-separated) and MKG_SPARQL_RATE (COUNT/PERIOD); unset or empty variables keep their
-        defaults."""
+        (comma-separated), MKG_SPARQL_RATE (COUNT/PERIOD), MKG_RESPONSE_CACHE_MB (0 turns the cache off)
+        and MKG_READ_ONLY (1/true); unset or empty variables keep their defaults."""
         env = os.environ if environ is None else environ
 
         def value(name: str) -> str | None:
@@ -80,4 +91,26 @@ class Settings:
             max_header_bytes=int(number("MKG_MAX_HEADER_BYTES", DEFAULT_MAX_HEADER_BYTES, int)),
             cors_origins=tuple(o.strip() for o in (value("MKG_CORS_ORIGINS") or "").split(",") if o.strip()),
             sparql_rate=value("MKG_SPARQL_RATE"),
+            response_cache_mb=_cache_size(value("MKG_RESPONSE_CACHE_MB")),
+            read_only=_flag("MKG_READ_ONLY", value("MKG_READ_ONLY")),
         )
+
+
+def _cache_size(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_RESPONSE_CACHE_MB
+    if not raw.isdigit():
+        raise InvalidParameter(
+            f"MKG_RESPONSE_CACHE_MB={raw!r} is not a whole number; set it to the MiB to use, or 0 for none."
+        )
+    return int(raw)
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    if raw is None:
+        return False
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise InvalidParameter(f"{name}={raw!r} is not a yes/no value; set it to 1 or 0.")

@@ -110,3 +110,10 @@ class InvalidBackup(MkgError):
 
     code = "invalid_backup"
     status = 400
+
+
+class ReadOnlyStore(MkgError):
+    """A write to a store opened read-only (a server run with several worker processes)."""
+
+    code = "read_only_store"
+    status = 409

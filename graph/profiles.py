@@ -97,7 +97,8 @@ class Relation:
     """An entity related to the profiled one by `predicate`, with all the evidence for it.
 
     `direction` is "out" when the profiled entity is the subject of the fact, "in" when it is the
-    object; `confidence` is the best over the evidence.
+    object; `confidence` is the best over the evidence. `evidence` may be cut to the best few;
+    `evidence_total` counts it all.
     """
 
     entity: EntityRef
@@ -105,6 +106,7 @@ class Relation:
     direction: Direction
     confidence: float | None
     evidence: tuple[FactEvidence, ...]
+    evidence_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ def _relations(
     predicate: Predicate,
     direction: Direction,
     documents: Mapping[str, DocumentInfo],
+    evidence_limit: int | None = None,
 ) -> tuple[Relation, ...]:
     grouped: dict[str, list[FactView]] = defaultdict(list)
     names: dict[str, EntityRef] = {}
@@ -209,7 +212,8 @@ def _relations(
                 predicate=predicate,
                 direction=direction,
                 confidence=max(confidences) if confidences else None,
-                evidence=tuple(evidence),
+                evidence=tuple(evidence[:evidence_limit]),
+                evidence_total=len(evidence),
             )
         )
     return tuple(
@@ -217,10 +221,13 @@ def _relations(
     )
 
 
-def typed_profile(profile: Profile, documents: Mapping[str, DocumentInfo]) -> TypedProfile:
+def typed_profile(
+    profile: Profile, documents: Mapping[str, DocumentInfo], *, evidence_limit: int | None = None
+) -> TypedProfile:
     """The typed profile of a person, project or organisation from its plain profile.
 
     `documents` gives source paths and titles by document id; missing ids keep only their id.
+    `evidence_limit` keeps only the best that many pieces of evidence per related entity.
     """
     cls = _PROFILE_CLASS.get(profile.type)
     if cls is None:
@@ -230,7 +237,11 @@ def typed_profile(profile: Profile, documents: Mapping[str, DocumentInfo]) -> Ty
         )
     roles = {
         role: _relations(
-            profile.facts_out if direction == "out" else profile.facts_in, predicate, direction, documents
+            profile.facts_out if direction == "out" else profile.facts_in,
+            predicate,
+            direction,
+            documents,
+            evidence_limit,
         )
         for role, (predicate, direction) in ROLES[profile.type].items()
     }
@@ -279,9 +290,12 @@ def profile_key(store: Store, type: EntityType, id: str) -> str:
     )
 
 
-def load_profile(store: Store, type: EntityType, id: str) -> TypedProfile:
+def load_profile(
+    store: Store, type: EntityType, id: str, *, evidence_limit: int | None = None
+) -> TypedProfile:
     """The typed profile of the entity of `type` named by `id` (a key or a bare slug).
 
+    `evidence_limit` keeps the best that many pieces of evidence per related entity (all by default).
     Raises NotFound when the id is unknown or names an entity of another type.
     """
     key = profile_key(store, type, id)
@@ -298,30 +312,32 @@ def load_profile(store: Store, type: EntityType, id: str) -> TypedProfile:
         documents=profile.documents,
         facts_out=profile.facts_out,
         facts_in=profile.facts_in,
+        facts_out_total=profile.facts_out_total,
+        facts_in_total=profile.facts_in_total,
     )
     document_ids = set(profile.documents)
     document_ids.update(f.evidence.document_id for f in (*profile.facts_out, *profile.facts_in))
-    return typed_profile(profile, document_infos(store, sorted(document_ids)))
+    return typed_profile(profile, document_infos(store, sorted(document_ids)), evidence_limit=evidence_limit)
 
 
-def person_profile(store: Store, id: str) -> PersonProfile:
+def person_profile(store: Store, id: str, *, evidence_limit: int | None = None) -> PersonProfile:
     """The profile of the person `id` names ('person/ada' or 'ada'); NotFound otherwise."""
-    profile = load_profile(store, EntityType.PERSON, id)
+    profile = load_profile(store, EntityType.PERSON, id, evidence_limit=evidence_limit)
     assert isinstance(profile, PersonProfile)
     return profile
 
 
-def project_profile(store: Store, id: str) -> ProjectProfile:
+def project_profile(store: Store, id: str, *, evidence_limit: int | None = None) -> ProjectProfile:
     """The profile of the project `id` names ('project/cilium' or 'cilium'); NotFound otherwise."""
-    profile = load_profile(store, EntityType.PROJECT, id)
+    profile = load_profile(store, EntityType.PROJECT, id, evidence_limit=evidence_limit)
     assert isinstance(profile, ProjectProfile)
     return profile
 
 
-def organization_profile(store: Store, id: str) -> OrganizationProfile:
+def organization_profile(store: Store, id: str, *, evidence_limit: int | None = None) -> OrganizationProfile:
     """The profile of the organisation `id` names ('organization/datadog' or 'datadog').
 
     Raises NotFound otherwise."""
-    profile = load_profile(store, EntityType.ORGANIZATION, id)
+    profile = load_profile(store, EntityType.ORGANIZATION, id, evidence_limit=evidence_limit)
     assert isinstance(profile, OrganizationProfile)
     return profile

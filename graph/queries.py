@@ -99,6 +99,9 @@ class Profile:
     documents: tuple[str, ...]
     facts_out: tuple[FactView, ...]
     facts_in: tuple[FactView, ...]
+    # Facts over all pages; equal to the lengths above when the profile is not paged.
+    facts_out_total: int = 0
+    facts_in_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -424,13 +427,40 @@ def _ref(row: dict[str, Term], node: str, name: str, kind: str) -> EntityRef:
     )
 
 
-def _facts(store: Store, iri: str, direction: str) -> tuple[FactView, ...]:
-    """Facts whose subject (direction 'out') or object ('in') is the entity, one per evidence node."""
+def _evidence_page(store: Store, iri: str, this: str, limit: int, offset: int) -> tuple[list[str], int]:
+    """One page of the evidence nodes of the entity's facts, and how many there are in all.
+
+    No ORDER BY: sorting every evidence node of a much-cited entity costs far more than reading a
+    page, and the store's own order is stable while its data is unchanged. A page is sorted after.
+    """
+    pattern = f"GRAPH ?g {{ ?ev a mkg:FactEvidence ; {this} {sparql_iri(iri)} . }}"
+    total = _select(store, f"SELECT (COUNT(?ev) AS ?n) WHERE {{ {pattern} }}").rows
+    page = _select(store, f"SELECT ?ev WHERE {{ {pattern} }} LIMIT {int(limit)} OFFSET {int(offset)}").rows
+    nodes = [node for row in page if (node := _value(row, "ev")) is not None]
+    return nodes, _int(total[0], "n") if total else 0
+
+
+def _facts(
+    store: Store, iri: str, direction: str, *, limit: int | None = None, offset: int = 0
+) -> tuple[tuple[FactView, ...], int]:
+    """Facts whose subject (direction 'out') or object ('in') is the entity, one per evidence node,
+    and their number over all pages.
+
+    With `limit`, only that many facts after `offset` (in the store's order, then sorted).
+    """
     this, other = ("rdf:subject", "rdf:object") if direction == "out" else ("rdf:object", "rdf:subject")
+    only = ""
+    total: int | None = None
+    if limit is not None:
+        nodes, total = _evidence_page(store, iri, this, limit, offset)
+        if not nodes:
+            return (), total
+        only = _values("ev", (sparql_iri(node) for node in nodes))
     result = _select(
         store,
         f"""SELECT ?ev ?p ?other ?otherName ?otherClass ?text ?start ?end ?doc ?confidence ?date ?since ?rule
 WHERE {{
+  {only}
   GRAPH ?g {{
     ?ev a mkg:FactEvidence ;
       {this} {sparql_iri(iri)} ;
@@ -455,16 +485,21 @@ WHERE {{
             since=_value(row, "since"),
             rule=_value(row, "rule"),
         )
-    return tuple(
+    ordered = tuple(
         sorted(
             facts.values(),
             key=lambda f: (f.predicate.value, f.other.name.lower(), f.evidence.document_id, f.evidence.start),
         )
     )
+    return ordered, len(ordered) if total is None else total
 
 
-def entity_profile(store: Store, key: str) -> Profile | None:
-    """The entity with this key, its names and every fact about it in and out; None when unknown."""
+def entity_profile(store: Store, key: str, *, limit: int | None = None, offset: int = 0) -> Profile | None:
+    """The entity with this key, its names and the facts about it in and out; None when unknown.
+
+    Every fact by default; with `limit`, at most that many in each direction after skipping `offset`
+    (the totals say how many there are).
+    """
     if not is_entity_key(key):
         return None
     iri = str(entity_iri(key))
@@ -495,6 +530,8 @@ def entity_profile(store: Store, key: str) -> Profile | None:
     if not kinds:
         return None
     name = _best_name(names) if names else key
+    facts_out, out_total = _facts(store, iri, "out", limit=limit, offset=offset)
+    facts_in, in_total = _facts(store, iri, "in", limit=limit, offset=offset)
     return Profile(
         key=key,
         name=name,
@@ -502,8 +539,10 @@ def entity_profile(store: Store, key: str) -> Profile | None:
         aliases=tuple(sorted((names | aliases) - {name})),
         handles=tuple(sorted(handles)),
         documents=tuple(sorted(documents)),
-        facts_out=_facts(store, iri, "out"),
-        facts_in=_facts(store, iri, "in"),
+        facts_out=facts_out,
+        facts_in=facts_in,
+        facts_out_total=out_total,
+        facts_in_total=in_total,
     )
 
 

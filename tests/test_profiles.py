@@ -73,6 +73,25 @@ def test_typed_profile_groups_evidence_per_related_entity_best_first() -> None:
     ]
 
 
+def test_typed_profile_keeps_the_best_evidence_up_to_the_limit_and_counts_all() -> None:
+    plain = profile(
+        "person/ada",
+        EntityType.PERSON,
+        (
+            fact(Predicate.WORKS_AT, ACME, "doc-b", 5, 0.6),
+            fact(Predicate.WORKS_AT, ACME, "doc-a", 40, 0.9),
+            fact(Predicate.WORKS_AT, ACME, "doc-a", 80, 0.7),
+        ),
+        (),
+    )
+    typed = typed_profile(plain, {}, evidence_limit=2)
+
+    assert isinstance(typed, PersonProfile)
+    (employer,) = typed.employers
+    assert [e.confidence for e in employer.evidence] == [0.9, 0.7]
+    assert (employer.evidence_total, employer.confidence) == (3, 0.9)
+
+
 def test_typed_profile_of_a_project_reads_facts_from_its_side() -> None:
     plain = profile(
         "project/widget",

@@ -64,7 +64,7 @@ def test_list_documents_gives_source_title_and_date_in_pages(store: Store) -> No
 
 def test_list_documents_leaves_out_named_graphs_that_are_not_documents(store: Store) -> None:
     before = list_documents(store)
-    record = f"<{reconciliation_graph_iri()}> <{RDFS.comment}> \"merge records\" .\n"
+    record = f'<{reconciliation_graph_iri()}> <{RDFS.comment}> "merge records" .\n'
     store.add_document(str(reconciliation_graph_iri()), record)
 
     assert str(reconciliation_graph_iri()) in store.documents()
@@ -128,6 +128,27 @@ def test_entity_profile_has_facts_out_and_in_with_evidence(store: Store) -> None
     assert thomas is not None
     assert [(f.predicate, f.other.key) for f in thomas.facts_in] == [(Predicate.CREATED_BY, "project/cilium")]
     assert thomas.facts_out == ()
+
+
+def test_entity_profile_pages_through_facts_with_totals(memory_store: Store) -> None:
+    lines = "\n".join(f"Laurent Bernaille contributed to Cilium, part {n}." for n in range(7))
+    ingest_document(
+        read_document(f"---\ntitle: Parts\n---\n{lines}\n", "posts/parts.md"),
+        memory_store,
+        extractor=hand_made_extraction,
+    )
+    whole = entity_profile(memory_store, "person/laurent-bernaille")
+    assert whole is not None and len(whole.facts_out) == whole.facts_out_total == 7
+
+    pages = [
+        entity_profile(memory_store, "person/laurent-bernaille", limit=3, offset=o) for o in (0, 3, 6, 9)
+    ]
+    assert all(page is not None and page.facts_out_total == 7 for page in pages)
+    sizes = [len(page.facts_out) for page in pages if page is not None]
+    starts = [fact.evidence.start for page in pages if page is not None for fact in page.facts_out]
+
+    assert sizes == [3, 3, 1, 0]
+    assert sorted(starts) == sorted(fact.evidence.start for fact in whole.facts_out)
 
 
 def test_entity_profile_is_none_for_unknown_or_malformed_keys(store: Store) -> None:

@@ -67,10 +67,20 @@ def get_entities(
     summary="Profile of an entity",
     responses={404: {"description": "No such entity"}},
 )
-def get_entity(id: str, store: StoreDep) -> Profile:
-    """Names, aliases, source documents, and every fact out of and into the entity, each with its evidence
-    (sentence, raw span, document, date) and confidence. `id` is a key such as `person/laurent-bernaille`."""
-    profile = entity_profile(store, id)
+def get_entity(
+    id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    limit: Annotated[
+        int, Query(ge=1, le=10_000, description="Facts per direction on this page (at most MKG_MAX_ROWS).")
+    ] = 100,
+    offset: Annotated[int, Query(ge=0, description="Facts to skip in each direction.")] = 0,
+) -> Profile:
+    """Names, aliases, source documents, and the facts out of and into the entity, each with its evidence
+    (sentence, raw span, document, date) and confidence. `id` is a key such as `person/laurent-bernaille`.
+    A much-cited entity has many facts: `facts_out_total` and `facts_in_total` count them all, and
+    `limit` / `offset` page through them (each page sorted by predicate, then the other entity's name)."""
+    profile = entity_profile(store, id, limit=min(limit, settings.max_rows), offset=offset)
     if profile is None:
         raise NotFound(f"No entity with id {id!r}; GET /entities?q=... finds ids.")
     return profile

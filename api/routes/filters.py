@@ -15,3 +15,13 @@ PredicatesFilter = Annotated[
 DocumentsFilter = Annotated[
     list[str] | None, Query(description="Only these document ids (repeat, or comma-separate).")
 ]
+
+# Typed profiles (/people, /projects, /organizations): how much evidence each related entity carries.
+EvidenceLimit = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=1000,
+        description="Pieces of evidence per related entity, best first; `evidence_total` counts them all.",
+    ),
+]

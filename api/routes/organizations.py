@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from api.caching import CachedRoute, error_example, json_example
 from api.deps import StoreDep
+from api.routes.filters import EvidenceLimit
 from api.routes.people import EVIDENCE_EXAMPLE
 from graph.profiles import OrganizationProfile, organization_profile
 
@@ -60,8 +61,9 @@ def get_organization(
         str, Path(description="An organisation key or its bare slug.", examples=["organization/datadog"])
     ],
     store: StoreDep,
+    evidence_limit: EvidenceLimit = 10,
 ) -> OrganizationProfile:
     """Its members (people who work there), the projects it develops and the projects and technologies
-    it uses, each with every piece of evidence (sentence, raw span, document id and source path, date,
-    confidence). `id` is `organization/datadog` or `datadog`."""
-    return organization_profile(store, id)
+    it uses, each with its best pieces of evidence, up to `evidence_limit` (sentence, raw span,
+    document id and source path, date, confidence). `id` is `organization/datadog` or `datadog`."""
+    return organization_profile(store, id, evidence_limit=evidence_limit)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 
 from api.caching import CachedRoute, error_example, json_example
 from api.deps import StoreDep
+from api.routes.filters import EvidenceLimit
 from graph.conflicts import EmploymentConflict, conflicts
 from graph.profiles import PersonProfile, person_profile
 
@@ -90,12 +91,14 @@ def get_person(
         str, Path(description="A person key or its bare slug.", examples=["person/laurent-bernaille"])
     ],
     store: StoreDep,
+    evidence_limit: EvidenceLimit = 10,
 ) -> PersonWithConflicts:
     """Projects contributed to, maintained and created; employers; talks and events attended;
     technologies and projects used; people known (both ways); interviews given and taken. Each related
-    entity comes with every piece of evidence: the sentence, its raw span, the document id and source
-    path, the date and the confidence. `id` is `person/laurent-bernaille` or `laurent-bernaille`.
+    entity comes with its best pieces of evidence, up to `evidence_limit`: the sentence, its raw span,
+    the document id and source path, the date and the confidence. `id` is `person/laurent-bernaille`
+    or `laurent-bernaille`.
     `conflicts` lists employers that different sources disagree on, the most recent source current."""
-    profile = person_profile(store, id)
+    profile = person_profile(store, id, evidence_limit=evidence_limit)
     fields = {field.name: getattr(profile, field.name) for field in dataclasses.fields(profile)}
     return PersonWithConflicts(**fields, conflicts=tuple(conflicts(store, profile.key)))

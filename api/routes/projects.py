@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from api.caching import CachedRoute, error_example, json_example
 from api.deps import StoreDep
+from api.routes.filters import EvidenceLimit
 from api.routes.people import EVIDENCE_EXAMPLE
 from graph.profiles import ProjectProfile, project_profile
 
@@ -56,8 +57,9 @@ PROJECT_EXAMPLE = {
 def get_project(
     id: Annotated[str, Path(description="A project key or its bare slug.", examples=["project/cilium"])],
     store: StoreDep,
+    evidence_limit: EvidenceLimit = 10,
 ) -> ProjectProfile:
     """Contributors, maintainers, creators, the organisations that develop it and those who use it,
-    each with every piece of evidence (sentence, raw span, document id and source path, date,
-    confidence). `id` is `project/cilium` or `cilium`."""
-    return project_profile(store, id)
+    each with its best pieces of evidence, up to `evidence_limit` (sentence, raw span, document id and
+    source path, date, confidence). `id` is `project/cilium` or `cilium`."""
+    return project_profile(store, id, evidence_limit=evidence_limit)

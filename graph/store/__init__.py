@@ -19,15 +19,17 @@ __all__ = [
 ]
 
 
-def open_store(location: str | Path) -> Store:
+def open_store(location: str | Path, *, read_only: bool = False) -> Store:
     """An http(s) URL opens the remote SPARQL backend; anything else is a directory for Oxigraph.
 
-    Raises StoreUnavailable when the directory is locked by another process or cannot be opened.
+    `read_only` opens a directory without locking it (writes then raise ReadOnlyStore); it does not
+    apply to a remote server. Raises StoreUnavailable when the directory is locked by another process
+    or cannot be opened.
     """
     text = str(location)
     if text.startswith(("http://", "https://")):
         return RemoteSparqlStore(text)
-    return OxigraphStore(Path(location))
+    return OxigraphStore(Path(location), read_only=read_only)
 
 
 def open_memory_store() -> Store:

@@ -13,7 +13,7 @@ from typing import Any
 import pyoxigraph
 from rdflib import XSD
 
-from graph.errors import InvalidQuery, StoreUnavailable
+from graph.errors import InvalidQuery, ReadOnlyStore, StoreUnavailable
 from graph.store.base import QueryAnswer, SelectResult, Term
 from graph.store.graph_store import GraphStoreOperations
 from graph.store.media import (
@@ -60,8 +60,11 @@ class OxigraphStore(GraphStoreOperations):
     queries see each triple once however many documents state it.
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        # Read-only opens take no lock, so any number of processes may serve one directory; they see
+        # the data as it was when opened.
+        self.read_only = read_only
         self._store: pyoxigraph.Store | None
         # Counting scans the store; this process is the only writer (the directory is locked), so a
         # count stays right until the next write, which bumps the generation.
@@ -71,7 +74,21 @@ class OxigraphStore(GraphStoreOperations):
         self._snapshot_lock = threading.Lock()
         self._snapshot_serial = 0
         if self.path is None:
+            if read_only:
+                raise StoreUnavailable("A read-only store needs a directory; give the store's path.")
             self._store = pyoxigraph.Store()
+            return
+        if read_only:
+            # RocksDB's CURRENT file names the live database: without it there is nothing to read.
+            if not (self.path / "CURRENT").is_file():
+                raise StoreUnavailable(
+                    f"There is no store at {self.path} to open read-only; "
+                    "ingest documents first (mkg ingest), then serve it."
+                )
+            try:
+                self._store = pyoxigraph.Store.read_only(str(self.path))
+            except OSError as error:
+                raise StoreUnavailable(_open_failure(self.path, error)) from error
             return
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -82,6 +99,15 @@ class OxigraphStore(GraphStoreOperations):
         shutil.rmtree(self._snapshot_root(), ignore_errors=True)
         if self._union_is_missing():
             self.rebuild_union()
+
+    @property
+    def write_count(self) -> int:
+        """Grows with every write through this object; equal counts mean the data has not changed.
+
+        Only this process writes the store (the directory is locked, or opened read-only), so an answer
+        computed at one count stays right until the count moves.
+        """
+        return self._generation
 
     @property
     def _live(self) -> pyoxigraph.Store:
@@ -182,6 +208,9 @@ class OxigraphStore(GraphStoreOperations):
         On disk it is an Oxigraph backup (hard links, cheap) beside the store directory, remade only
         after a write; older ones are removed.
         """
+        if self.read_only:
+            # Nothing in this process writes it: the directory itself is the snapshot.
+            return StoreSnapshot(key=f"{id(self)}/read-only/0", path=str(self.path))
         with self._snapshot_lock:
             # Read before copying: a write that lands during the copy makes the next call copy again.
             generation = self._generation
@@ -238,11 +267,11 @@ class OxigraphStore(GraphStoreOperations):
         """Flush and release the store (and, on disk, its lock)."""
         if self._store is None:
             return
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
         # Dropping the last reference releases the RocksDB lock.
         self._store = None
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             shutil.rmtree(self._snapshot_root(), ignore_errors=True)
 
     def _query(
@@ -268,6 +297,11 @@ class OxigraphStore(GraphStoreOperations):
         self._run_update(sparql)
 
     def _run_update(self, sparql: str, base_iri: str | None = None) -> None:
+        if self.read_only:
+            raise ReadOnlyStore(
+                "This store is open read-only (a server with several worker processes serves it so); "
+                "stop the server and write with `mkg ingest`, or serve with one worker to write through it."
+            )
         self._generation += 1
         try:
             self._live.update(sparql, base_iri=base_iri)
