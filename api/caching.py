@@ -67,8 +67,8 @@ NOT_MODIFIED = {
 }
 
 
-# Response headers worth keeping with a cached body; the rest (length, date) are made afresh.
-_KEPT_HEADERS = ("content-type", "etag", "cache-control", "link", "vary", "content-language")
+# Response headers made afresh for a replayed body rather than kept with it.
+_FRESH_HEADERS = frozenset({"content-length", "date", "server", "set-cookie"})
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,9 @@ class CachedRoute(APIRoute):
             response.headers.setdefault("Cache-Control", READ_CACHE_CONTROL)
             if cache is not None:
                 headers = tuple(
-                    (name, value) for name, value in response.headers.items() if name.lower() in _KEPT_HEADERS
+                    (name, value)
+                    for name, value in response.headers.items()
+                    if name.lower() not in _FRESH_HEADERS
                 )
                 cache.put(key, CachedAnswer(body=body, headers=headers))
             return _not_modified_or(request, response)

@@ -89,11 +89,17 @@ def employment_claims(store: Store, person_key: str | None = None) -> dict[str, 
         if not is_entity_key(person_key):
             raise InvalidParameter(f"{person_key!r} is not an entity id such as person/laurent-bernaille.")
         subject = sparql_iri(entity_iri(person_key))
+    # Oxigraph joins patterns in the order written: one person's facts first when there is one.
+    first = (
+        f"?ev rdf:subject {subject} ; rdf:predicate mkg:worksAt"
+        if person_key is not None
+        else f"?ev rdf:predicate mkg:worksAt ; rdf:subject {subject}"
+    )
     result = store.select(
         PREFIXES
         + f"""SELECT ?person ?org ?orgName ?doc ?source ?text ?start ?end ?date ?since ?confidence WHERE {{
   GRAPH ?doc {{
-    ?ev rdf:predicate mkg:worksAt ; rdf:subject {subject} ; rdf:object ?org ;
+    {first} ; rdf:object ?org ;
         mkg:evidenceText ?text ; mkg:startOffset ?start ; mkg:endOffset ?end .
     OPTIONAL {{ ?ev dcterms:date ?date }}
     OPTIONAL {{ ?ev mkg:since ?since }}

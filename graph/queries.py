@@ -230,14 +230,17 @@ def list_documents(store: Store, *, limit: int | None = None, offset: int = 0) -
     return _document_infos(store, graphs[offset : None if limit is None else offset + limit])
 
 
-def _document_infos(store: Store, page: Sequence[str]) -> list[DocumentInfo]:
+def _document_infos(store: Store, page: Sequence[str], *, only_stored: bool = False) -> list[DocumentInfo]:
+    """Source, title and date of these document graphs; with `only_stored`, graphs that are not a
+    stored document are left out rather than given with their id alone."""
     if not page:
         return []
     result = _select(
         store,
+        # VALUES inside GRAPH: Oxigraph then reads only these graphs instead of joining with all of them.
         f"""SELECT ?doc ?source ?title ?date WHERE {{
-  {_values("doc", (sparql_iri(iri) for iri in page))}
   GRAPH ?doc {{
+    {_values("doc", (sparql_iri(iri) for iri in page))}
     ?doc a mkg:Document .
     OPTIONAL {{ ?doc mkg:sourcePath ?source }}
     OPTIONAL {{ ?doc dcterms:title ?title }}
@@ -248,6 +251,8 @@ def _document_infos(store: Store, page: Sequence[str]) -> list[DocumentInfo]:
     found = {_value(row, "doc"): row for row in result.rows}
     documents = []
     for iri in page:
+        if only_stored and iri not in found:
+            continue
         row = found.get(iri, {})
         documents.append(
             DocumentInfo(
@@ -460,8 +465,8 @@ def _facts(
         store,
         f"""SELECT ?ev ?p ?other ?otherName ?otherClass ?text ?start ?end ?doc ?confidence ?date ?since ?rule
 WHERE {{
-  {only}
   GRAPH ?g {{
+    {only}
     ?ev a mkg:FactEvidence ;
       {this} {sparql_iri(iri)} ;
       rdf:predicate ?p ;
@@ -571,14 +576,26 @@ def contributions(
 
     `person` and `project` are entity keys ('project/cilium') or parts of a name ('cilium').
     """
-    predicates = " ".join(sparql_iri(PROPERTY_OF[p]) for p in CONTRIBUTION_PREDICATES)
+    predicates = [sparql_iri(PROPERTY_OF[p]) for p in CONTRIBUTION_PREDICATES]
+    # Oxigraph joins patterns in the order written: start from an end given by key when there is one,
+    # so only that entity's facts are read, and from the two predicates otherwise.
+    if person is not None and is_entity_key(person.strip()):
+        start = f"""{_values("person", [sparql_iri(entity_iri(person.strip()))])}
+    ?ev rdf:subject ?person ; rdf:predicate ?p .
+    FILTER(?p IN ({", ".join(predicates)}))"""
+    elif project is not None and is_entity_key(project.strip()):
+        start = f"""{_values("project", [sparql_iri(entity_iri(project.strip()))])}
+    ?ev rdf:object ?project ; rdf:predicate ?p .
+    FILTER(?p IN ({", ".join(predicates)}))"""
+    else:
+        start = _values("p", [" ".join(predicates)])
     result = _select(
         store,
         f"""SELECT ?ev ?p ?person ?personName ?personClass ?project ?projectName ?projectClass
        ?text ?start ?end ?doc ?confidence ?date ?since ?rule
 WHERE {{
   GRAPH ?g {{
-    {_values("p", [predicates])}
+    {start}
     ?ev a mkg:FactEvidence ;
       rdf:subject ?person ;
       rdf:predicate ?p ;
@@ -759,8 +776,7 @@ def document_infos(store: Store, document_ids: Iterable[str]) -> dict[str, Docum
             graphs.append(document_graph(document_id))
         except InvalidParameter:
             continue
-    stored = set(store.documents())
-    return {info.id: info for info in _document_infos(store, [g for g in graphs if g in stored])}
+    return {info.id: info for info in _document_infos(store, graphs, only_stored=True)}
 
 
 # ---------------------------------------------------------------------------------------------------

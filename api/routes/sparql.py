@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api.caching import CachedRoute
 from api.deps import SettingsDep, StoreDep, request_media_type
 from api.settings import Settings
 from graph.errors import InvalidQuery, RequestTooLarge, UnsupportedMediaType
@@ -20,7 +21,8 @@ from graph.store.base import Store
 from graph.store.media import negotiate
 from graph.store.workers import PublicQuery, dataset_of, query_runner
 
-router = APIRouter(tags=["sparql"])
+# GET answers carry an ETag and are kept until the store is written (api/caching.py).
+router = APIRouter(tags=["sparql"], route_class=CachedRoute)
 
 RESULT_TYPES = (
     "application/sparql-results+json",

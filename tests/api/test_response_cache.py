@@ -136,3 +136,18 @@ def test_a_read_only_server_shares_its_store_with_another(tmp_path: Path) -> Non
         served_client(Settings(data_dir=data, read_only=True)) as two,
     ):
         assert one.get(LAURENT).json() == two.get(LAURENT).json()
+
+
+def test_a_replayed_sparql_answer_keeps_its_own_headers(live: TestClient) -> None:
+    from api.routes.sparql import TRUNCATED_HEADER
+
+    assert post_markdown(live, POST).status_code == 201
+    query = {"query": "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"}
+    first = live.get("/sparql", params=query)
+    hits = cache_of(live).hits
+    second = live.get("/sparql", params=query)
+
+    assert cache_of(live).hits == hits + 1
+    assert second.content == first.content
+    for header in (TRUNCATED_HEADER, "vary", "content-type", "etag"):
+        assert second.headers[header] == first.headers[header]
