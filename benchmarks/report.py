@@ -30,6 +30,57 @@ def _get(data: dict[str, Any], *path: str) -> Any:
     return data
 
 
+def _load_test(runs: dict[str, Any]) -> list[str]:
+    """The API-under-load tables: one per server configuration (answer cache on, off)."""
+    parts: list[str] = []
+    titles = {"cache_on": "answer cache on (the default)", "cache_off": "answer cache off"}
+    for label, load in runs.items():
+        if not isinstance(load, dict) or "routes" not in load:
+            continue
+        mix = load.get("mix") or {}
+        parts.append(
+            f"### API under load: {titles.get(label, label)} ({load.get('clients')} clients, "
+            f"{load.get('seconds')} s, {load.get('server_workers')} uvicorn workers)"
+        )
+        first = (load.get("first_pass") or {}).get("routes") or {}
+        rows = []
+        for name, r in (load.get("routes") or {}).items():
+            alone = first.get(name) or {}
+            rows.append(
+                [
+                    name,
+                    r.get("count"),
+                    r.get("p50_ms"),
+                    r.get("p95_ms"),
+                    r.get("p99_ms"),
+                    f"{alone.get('p50_ms')} / {alone.get('p99_ms')}" if alone else "",
+                ]
+            )
+        overall = load.get("all_routes") or {}
+        rows.append(
+            [
+                "all",
+                overall.get("count"),
+                overall.get("p50_ms"),
+                overall.get("p95_ms"),
+                overall.get("p99_ms"),
+                "",
+            ]
+        )
+        parts.append(
+            _table(
+                ["route", "requests", "p50 ms", "p95 ms", "p99 ms", "first pass, one client: p50 / p99 ms"],
+                rows,
+            )
+        )
+        parts.append(
+            f"Throughput {load.get('throughput_rps')} requests/s; {load.get('requests_failed')} failed "
+            f"{load.get('errors') or ''}. Mix: {mix.get('distinct_requests')} distinct requests over "
+            f"{mix.get('people')} people and {mix.get('projects')} projects, weights {mix.get('weights')}."
+        )
+    return parts
+
+
 def render(results: dict[str, Any]) -> str:
     """The figures of one run as Markdown."""
     parts: list[str] = []
@@ -214,32 +265,7 @@ def render(results: dict[str, Any]) -> str:
             f"A second process on the served store: read-write {second.get('read_write')}; "
             f"read-only {second.get('read_only')}."
         )
-        load = store.get("load_test") or {}
-        parts.append(
-            f"### API under load ({load.get('clients')} clients, {load.get('seconds')} s, 1 uvicorn worker)"
-        )
-        routes = load.get("routes") or {}
-        alone = load.get("one_client_routes") or {}
-        parts.append(
-            _table(
-                ["route", "requests", "p50 ms", "p95 ms", "p99 ms", "one client: p50 / p99 ms"],
-                [
-                    [
-                        name,
-                        r.get("count"),
-                        r.get("p50_ms"),
-                        r.get("p95_ms"),
-                        r.get("p99_ms"),
-                        f"{alone.get(name, {}).get('p50_ms')} / {alone.get(name, {}).get('p99_ms')}",
-                    ]
-                    for name, r in routes.items()
-                ],
-            )  # fmt: skip
-        )
-        parts.append(
-            f"Throughput {load.get('throughput_rps')} requests/s; {load.get('requests_failed')} failed "
-            f"{load.get('errors') or ''}."
-        )
+        parts.extend(_load_test(store.get("load_test") or {}))
         exports = _get(store, "exports", "formats") or {}
         if exports:
             parts.append(

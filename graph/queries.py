@@ -438,7 +438,9 @@ def _evidence_page(store: Store, iri: str, this: str, limit: int, offset: int) -
     No ORDER BY: sorting every evidence node of a much-cited entity costs far more than reading a
     page, and the store's own order is stable while its data is unchanged. A page is sorted after.
     """
-    pattern = f"GRAPH ?g {{ ?ev a mkg:FactEvidence ; {this} {sparql_iri(iri)} . }}"
+    # The default graph (the merge of the documents) holds each evidence node once; only evidence
+    # nodes carry rdf:subject and rdf:object, so no type test (which would cost a join per node).
+    pattern = f"?ev {this} {sparql_iri(iri)} ."
     total = _select(store, f"SELECT (COUNT(?ev) AS ?n) WHERE {{ {pattern} }}").rows
     page = _select(store, f"SELECT ?ev WHERE {{ {pattern} }} LIMIT {int(limit)} OFFSET {int(offset)}").rows
     nodes = [node for row in page if (node := _value(row, "ev")) is not None]
@@ -508,21 +510,20 @@ def entity_profile(store: Store, key: str, *, limit: int | None = None, offset: 
     if not is_entity_key(key):
         return None
     iri = str(entity_iri(key))
-    result = _select(
-        store,
-        f"""SELECT ?g ?p ?v WHERE {{
-  GRAPH ?g {{ {sparql_iri(iri)} ?p ?v . }}
-  {_values("p", ["rdf:type", "rdfs:label", "mkg:alias", "mkg:handle"])}
-}}""",
+    described_by = _values("p", ["rdf:type", "rdfs:label", "mkg:alias", "mkg:handle"])
+    # Names once each from the merged default graph, then the graphs that describe the entity: a
+    # much-cited entity is described in thousands of documents, with the same few names.
+    result = _select(store, f"SELECT DISTINCT ?p ?v WHERE {{ {described_by} {sparql_iri(iri)} ?p ?v . }}")
+    graphs = _select(
+        store, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {described_by} {sparql_iri(iri)} ?p ?v . }} }}"
     )
+    documents = {document_id_of_iri(graph) or graph for row in graphs.rows if (graph := _value(row, "g"))}
     kinds: set[EntityType] = set()
     names: set[str] = set()
     aliases: set[str] = set()
     handles: set[str] = set()
-    documents: set[str] = set()
     for row in result.rows:
-        prop, value, graph = _value(row, "p"), _value(row, "v") or "", _value(row, "g") or ""
-        documents.add(document_id_of_iri(graph) or graph)
+        prop, value = _value(row, "p"), _value(row, "v") or ""
         if prop == str(RDF.type):
             if (kind := TYPE_OF_CLASS.get(URIRef(value))) is not None:
                 kinds.add(kind)
