@@ -6,13 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from api.caching import CachedRoute
 from api.deps import StoreDep
 from api.routes.explorer import parse_predicates, parse_types, split_values
 from api.routes.filters import DocumentsFilter, PredicatesFilter, TypesFilter
 from graph.analytics import analyze
 from graph.views import project_graph
 
-router = APIRouter(tags=["analytics"])
+# Views are costly to build on a large store: answers are kept until it is written (api/caching.py).
+router = APIRouter(tags=["analytics"], route_class=CachedRoute)
 
 MAX_LIMIT = 200
 

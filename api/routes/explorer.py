@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from api.caching import CachedRoute
 from api.deps import StoreDep
 from api.routes.filters import PredicatesFilter, TypesFilter
 from graph.errors import InvalidParameter, NotFound
@@ -17,7 +18,8 @@ from graph.exports import EXPORT_FORMATS, FORMAT_DESCRIPTIONS, TYPE_COLOURS
 from graph.records import EntityType, Predicate
 from graph.views import neighbourhood, project_graph
 
-router = APIRouter(tags=["explorer"])
+# Views are costly to build on a large store: answers are kept until it is written (api/caching.py).
+router = APIRouter(tags=["explorer"], route_class=CachedRoute)
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 MAX_HOPS = 3
