@@ -267,6 +267,35 @@ def with_using_graphs(update: str, using: Sequence[str], using_named: Sequence[s
     return update
 
 
+# An IRI reference with a scheme: absolute, so no base applies to it.
+_ABSOLUTE_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
+# Where a parser reports a position: "error at LINE:COLUMN".
+_ERROR_POSITION = re.compile(r"(at )(\d+)(:\d+)")
+
+
+def with_base(sparql: str, base: str) -> str:
+    """The query with `BASE <base>` on a line of its own before it, when it has relative IRIs and no
+    BASE of its own; otherwise the query unchanged.
+
+    A query sent over the protocol has no base of its own: its relative IRIs resolve against the
+    endpoint's URL, where it was retrieved (RFC 3986, 5.1.3).
+    """
+    found = tokens(sparql)
+    if any(token.kind == "word" and token.text.upper() == "BASE" for token in found):
+        return sparql
+    if not any(token.kind == "iri" and not _ABSOLUTE_IRI.match(token.text) for token in found):
+        return sparql
+    return f"BASE <{_safe_iri(base)}>\n{sparql}"
+
+
+def without_base_line(message: str, sparql: str, sent: str) -> str:
+    """A parser message about `sent` (the query with_base made from `sparql`), with the line numbers
+    it gives counted in `sparql` again."""
+    if sent == sparql:
+        return message
+    return _ERROR_POSITION.sub(lambda m: f"{m.group(1)}{max(1, int(m.group(2)) - 1)}{m.group(3)}", message)
+
+
 def _safe_iri(iri: str) -> str:
     if not iri or _IRI_FORBIDDEN.search(iri):
         raise InvalidQuery(f"{iri!r} is not an IRI that can be used as a graph name.")

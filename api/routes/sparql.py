@@ -16,7 +16,7 @@ from api.deps import SettingsDep, StoreDep, request_media_type
 from api.settings import Settings
 from graph.errors import InvalidQuery, RequestTooLarge, UnsupportedMediaType
 from graph.queries import PREFIXES
-from graph.sparql_safety import check_query
+from graph.sparql_safety import check_query, with_base, without_base_line
 from graph.store.base import Store
 from graph.store.media import negotiate
 from graph.store.workers import PublicQuery, dataset_of, query_runner
@@ -32,6 +32,8 @@ RESULT_TYPES = (
 )
 GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json")
 TRUNCATED_HEADER = "X-MKG-Truncated"
+# Graphs named by FROM, FROM NAMED or the dataset parameters that are not in the store (read as empty).
+UNKNOWN_GRAPHS_HEADER = "X-MKG-Unknown-Graphs"
 
 EXAMPLE_QUERY = (
     PREFIXES
@@ -51,6 +53,8 @@ class SparqlRequest:
     accept: str
     default_graphs: list[str]
     named_graphs: list[str]
+    # The endpoint's URL: the base IRI of a query that has none.
+    base: str = ""
 
 
 def _single(values: list[str], name: str) -> str | None:
@@ -104,16 +108,13 @@ async def read_sparql_request(request: Request, settings: SettingsDep) -> Sparql
         accept=accept,
         default_graphs=fields.get("default-graph-uri", []),
         named_graphs=fields.get("named-graph-uri", []),
+        base=str(request.url.replace(query="", fragment="")),
     )
 
 
-def _checked_graphs(store: Store, graphs: list[str], where: str) -> None:
-    for iri in graphs:
-        if not store.has_document(iri):
-            raise InvalidQuery(
-                f"{where} names <{iri}>, which is not a graph of this store; only local graphs can be "
-                "queried (list them with SELECT DISTINCT ?g WHERE { GRAPH ?g {} })."
-            )
+def _unknown_graphs(store: Store, graphs: list[str]) -> list[str]:
+    """The graph IRIs the store does not hold. They are read as empty graphs, never fetched."""
+    return [iri for iri in dict.fromkeys(graphs) if not store.has_document(iri)]
 
 
 def _answer(sparql: SparqlRequest, store: Store, settings: Settings) -> Response:
@@ -124,19 +125,26 @@ def _answer(sparql: SparqlRequest, store: Store, settings: Settings) -> Response
     checked = check_query(sparql.query, max_chars=settings.max_query_chars)
     # Before any work: a 406 costs nothing.
     media_type = negotiate(sparql.accept.strip() or "*/*", graph_result=checked.gives_graph)
-    _checked_graphs(store, sparql.default_graphs, "default-graph-uri")
-    _checked_graphs(store, sparql.named_graphs, "named-graph-uri")
-    _checked_graphs(store, list(checked.graphs), "FROM")
+    # A dataset naming a graph this store does not hold gets an empty graph for it (nothing is
+    # dereferenced); the answer names such graphs so a mistyped IRI is easy to spot.
+    unknown = _unknown_graphs(store, [*sparql.default_graphs, *sparql.named_graphs, *checked.graphs])
     default_graphs, named_graphs = dataset_of(sparql.default_graphs, sparql.named_graphs)
+    sent = with_base(sparql.query, sparql.base) if sparql.base else sparql.query
     query = PublicQuery(
-        sparql=sparql.query,
+        sparql=sent,
         accept=media_type,
         default_graphs=default_graphs,
         named_graphs=named_graphs,
         max_rows=settings.max_rows,
     )
-    answer = query_runner(store, settings.query_workers).run(query, settings.query_timeout)
+    try:
+        answer = query_runner(store, settings.query_workers).run(query, settings.query_timeout)
+    except InvalidQuery as error:
+        # Positions in the parser's message count the BASE line this endpoint may have added.
+        raise InvalidQuery(without_base_line(error.detail, sparql.query, sent)) from None
     headers = {"Vary": "Accept", TRUNCATED_HEADER: "true" if answer.truncated else "false"}
+    if unknown:
+        headers[UNKNOWN_GRAPHS_HEADER] = " ".join(f"<{iri}>" for iri in unknown)
     return Response(content=answer.body, media_type=answer.media_type, headers=headers)
 
 

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import get_store
+from api.routes.sparql import UNKNOWN_GRAPHS_HEADER
 from api.settings import Settings
 from graph.store import Store, open_memory_store
 from graph.store.workers import close_query_runner
@@ -106,10 +107,19 @@ def test_from_clauses_choose_local_graphs(client: TestClient) -> None:
         },
     ],
 )
-def test_graphs_that_are_not_in_the_store_are_refused(client: TestClient, params: dict[str, str]) -> None:
+def test_graphs_that_are_not_in_the_store_are_read_as_empty_and_named(
+    client: TestClient, params: dict[str, str]
+) -> None:
     response = client.get("/sparql", params=params)
-    assert response.status_code == 400
-    assert "elsewhere.example" in response.json()["detail"]
+    assert response.status_code == 200
+    assert _names(response) == []
+    assert response.headers[UNKNOWN_GRAPHS_HEADER] == "<https://elsewhere.example/data>"
+
+
+def test_an_answer_over_local_graphs_names_no_unknown_graph(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": NAMES, "default-graph-uri": G2})
+    assert _names(response) == ["Bob"]
+    assert UNKNOWN_GRAPHS_HEADER not in response.headers
 
 
 @pytest.mark.parametrize(
@@ -258,3 +268,21 @@ def test_the_query_limits_are_read_from_the_environment() -> None:
     assert (settings.max_query_chars, settings.query_workers) == (500, 3)
     defaults = Settings.from_env({})
     assert (defaults.max_query_chars, defaults.query_workers, defaults.max_rows) == (100_000, 2, 10_000)
+
+
+def test_relative_iris_resolve_against_the_endpoint(client: TestClient) -> None:
+    response = client.post(
+        "/sparql",
+        content="CONSTRUCT { <s> <p> 1 } WHERE {}",
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"},
+    )
+    assert response.status_code == 200, response.text
+    graph = rdflib.Graph().parse(data=response.text, format="nt")
+    base = str(client.base_url) + "/"
+    assert set(graph) == {(rdflib.URIRef(base + "s"), rdflib.URIRef(base + "p"), rdflib.Literal(1))}
+
+
+def test_a_parse_error_gives_the_line_of_the_query_as_sent(client: TestClient) -> None:
+    response = client.get("/sparql", params={"query": "SELECT * WHERE {\n <s> ?p ?o . ?? }"})
+    assert response.status_code == 400
+    assert "at 2:" in response.json()["detail"]

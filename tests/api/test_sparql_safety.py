@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph.errors import InvalidQuery, RequestTooLarge
-from graph.sparql_safety import check_query, check_update, tokens, with_using_graphs
+from graph.sparql_safety import (
+    check_query,
+    check_update,
+    tokens,
+    with_base,
+    with_using_graphs,
+    without_base_line,
+)
 
 # Text that can sit inside a "…" string, a # comment or an <…> IRI without ending it.
 STRING_TEXT = st.text(alphabet=st.characters(blacklist_characters='"\\\n\r', codec="utf-8"), max_size=40)
@@ -128,3 +135,28 @@ def test_nesting_up_to_the_limit_passes_and_deeper_is_refused() -> None:
         check_query(nested(MAX_NESTING + 1))
     with pytest.raises(InvalidQuery, match="levels deep"):
         check_update("INSERT { ?s ?p ?o } WHERE " + "{ " * 1000 + "?s ?p ?o" + " }" * 1000)
+
+
+@pytest.mark.parametrize(
+    ("query", "based"),
+    [
+        ("CONSTRUCT { <s> <p> 1 } WHERE {}", True),
+        ("SELECT * WHERE { ?s <http://example.org/p> ?o }", False),
+        ("BASE <http://example.org/>\nSELECT * WHERE { <s> ?p ?o }", False),
+        ("SELECT * WHERE { ?s ?p '<s>' } # <t>", False),
+    ],
+)
+def test_a_base_is_added_only_for_relative_iris_without_a_base_of_their_own(query: str, based: bool) -> None:
+    sent = with_base(query, "http://127.0.0.1:8000/sparql")
+    assert sent == ("BASE <http://127.0.0.1:8000/sparql>\n" + query if based else query)
+
+
+def test_error_positions_count_the_lines_of_the_query_as_sent_by_the_client() -> None:
+    query = "SELECT * WHERE { <s> ?p ?o"
+    sent = with_base(query, "http://127.0.0.1:8000/sparql")
+    message = "The SPARQL query does not parse: error at 2:27: expected '}'"
+    assert (
+        without_base_line(message, query, sent)
+        == "The SPARQL query does not parse: error at 1:27: expected '}'"
+    )
+    assert without_base_line(message, sent, sent) == message
