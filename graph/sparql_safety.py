@@ -288,6 +288,21 @@ def with_base(sparql: str, base: str) -> str:
     return f"BASE <{_safe_iri(base)}>\n{sparql}"
 
 
+def with_lowercase_booleans(sparql: str) -> str:
+    """The query with the boolean keywords in lower case (`TRUE` -> `true`), as the engine expects.
+
+    SPARQL keywords are case-insensitive, `true` and `false` included; only bare words change, never
+    strings, IRIs, prefixed names or variables, and lengths stay the same, so positions do too.
+    """
+    found = [t for t in tokens(sparql) if t.kind == "word" and t.text.lower() in ("true", "false")]
+    if all(token.text.islower() for token in found):
+        return sparql
+    text = list(sparql)
+    for token in found:
+        text[token.start : token.start + len(token.text)] = token.text.lower()
+    return "".join(text)
+
+
 def without_base_line(message: str, sparql: str, sent: str) -> str:
     """A parser message about `sent` (the query with_base made from `sparql`), with the line numbers
     it gives counted in `sparql` again."""

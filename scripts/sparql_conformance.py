@@ -388,8 +388,10 @@ comes from the query engine, not from the endpoint:
   distinct terms.
 - `GRAPH ?g { … }` around VALUES, a sub-select or MINUS, and zero-length property paths (`:p*`, `:p?`)
   over a term that is not in the data, give fewer rows than the tests expect.
-- GROUP_CONCAT keeps a common language tag; BNODE(str) returns the same blank node across solutions;
-  upper-case `TRUE`/`FALSE` do not parse.
+- GROUP_CONCAT keeps a common language tag; BNODE(str) returns the same blank node across solutions.
+
+The engine does not parse upper-case `TRUE`/`FALSE`; the endpoint lowers them before the query runs
+(SPARQL keywords are case-insensitive), so that test passes through `/sparql`.
 
 How the harness reads the tests: the data is loaded through the Graph Store Protocol with lexical
 forms kept; queries get the base IRI the suite was published under; rs:index orders DAWG result sets;

@@ -16,7 +16,7 @@ from api.deps import SettingsDep, StoreDep, request_media_type
 from api.settings import Settings
 from graph.errors import InvalidQuery, RequestTooLarge, UnsupportedMediaType
 from graph.queries import PREFIXES
-from graph.sparql_safety import check_query, with_base, without_base_line
+from graph.sparql_safety import check_query, with_base, with_lowercase_booleans, without_base_line
 from graph.store.base import Store
 from graph.store.media import negotiate
 from graph.store.workers import PublicQuery, dataset_of, query_runner
@@ -129,7 +129,8 @@ def _answer(sparql: SparqlRequest, store: Store, settings: Settings) -> Response
     # dereferenced); the answer names such graphs so a mistyped IRI is easy to spot.
     unknown = _unknown_graphs(store, [*sparql.default_graphs, *sparql.named_graphs, *checked.graphs])
     default_graphs, named_graphs = dataset_of(sparql.default_graphs, sparql.named_graphs)
-    sent = with_base(sparql.query, sparql.base) if sparql.base else sparql.query
+    normalized = with_lowercase_booleans(sparql.query)
+    sent = with_base(normalized, sparql.base) if sparql.base else normalized
     query = PublicQuery(
         sparql=sent,
         accept=media_type,
@@ -141,7 +142,7 @@ def _answer(sparql: SparqlRequest, store: Store, settings: Settings) -> Response
         answer = query_runner(store, settings.query_workers).run(query, settings.query_timeout)
     except InvalidQuery as error:
         # Positions in the parser's message count the BASE line this endpoint may have added.
-        raise InvalidQuery(without_base_line(error.detail, sparql.query, sent)) from None
+        raise InvalidQuery(without_base_line(error.detail, normalized, sent)) from None
     headers = {"Vary": "Accept", TRUNCATED_HEADER: "true" if answer.truncated else "false"}
     if unknown:
         headers[UNKNOWN_GRAPHS_HEADER] = " ".join(f"<{iri}>" for iri in unknown)

@@ -12,6 +12,7 @@ from graph.sparql_safety import (
     check_update,
     tokens,
     with_base,
+    with_lowercase_booleans,
     with_using_graphs,
     without_base_line,
 )
@@ -160,3 +161,11 @@ def test_error_positions_count_the_lines_of_the_query_as_sent_by_the_client() ->
         == "The SPARQL query does not parse: error at 1:27: expected '}'"
     )
     assert without_base_line(message, sent, sent) == message
+
+
+def test_boolean_keywords_are_lowered_and_nothing_else_changes() -> None:
+    query = "SELECT (TRUE AS ?t) (False AS ?f) ('TRUE' AS ?s) (<urn:TRUE> AS ?i) ?TRUE ex:FALSE {}"
+    assert with_lowercase_booleans(query) == (
+        "SELECT (true AS ?t) (false AS ?f) ('TRUE' AS ?s) (<urn:TRUE> AS ?i) ?TRUE ex:FALSE {}"
+    )
+    assert with_lowercase_booleans("ASK { FILTER(true) }") == "ASK { FILTER(true) }"
