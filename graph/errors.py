@@ -117,3 +117,10 @@ class ReadOnlyStore(MkgError):
 
     code = "read_only_store"
     status = 409
+
+
+class ExportSpaceExhausted(MkgError):
+    """A sorted RDF export could not write its temporary runs (disk full, TMPDIR not writable)."""
+
+    code = "export_space_exhausted"
+    status = 507

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
@@ -24,26 +25,32 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from networkx.readwrite.gexf import GEXFWriter
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib import namespace as rdf_namespaces
 from rdflib.compare import isomorphic
 
-from graph.errors import InvalidParameter, NotFound
+import graph.exports as graph_exports
+from graph.errors import ExportSpaceExhausted, InvalidParameter, NotFound
 from graph.exports import (
     EXPORT_FORMATS,
     MAX_LAYOUT_NODES,
     RDF_FORMATS,
+    TYPE_COLOURS,
     VIEW_FORMATS,
     csv_tables,
     dot_quote,
     export,
     export_bytes,
+    flat_graph,
     format_of_filename,
     iter_export,
     iter_view,
     layout_positions,
+    with_layout,
 )
 from graph.records import EntityType, Predicate
+from graph.store import open_memory_store
 from graph.views import project_graph
 from graph.vocab import MKG, document_iri, entity_iri
 from tests.views_fixture import (
@@ -537,3 +544,179 @@ def test_focus_exports_the_neighbourhood_in_view_and_rdf_formats(store: Any) -> 
     assert str(entity_iri(DATADOG)) in mentioned and str(entity_iri(RENEE)) not in mentioned
     with pytest.raises(NotFound):
         export_bytes(store, "gexf", focus="person/nobody")
+
+
+# ------------------------------------------------------------------------------- streamed writers
+
+
+def networkx_graphml(view: nx.MultiDiGraph) -> bytes:
+    """GraphML of the view as networkx writes it (for views whose strings XML can hold as they are)."""
+    flat = flat_graph(view, join_lists=True)
+    lines = nx.generate_graphml(flat, named_key_ids=True, edge_id_from_attribute="id")
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def networkx_gexf(view: nx.MultiDiGraph) -> bytes:
+    """GEXF of the view as networkx writes it, with the export's colours, positions and pinned meta."""
+    flat = flat_graph(view, join_lists=True)
+    for key, data in flat.nodes(data=True):
+        r, g, b = TYPE_COLOURS.get(data["type"], (160, 160, 160))
+        viz: dict[str, Any] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}}
+        if "x" in data and "y" in data:
+            viz["position"] = {"x": data.pop("x"), "y": data.pop("y"), "z": 0.0}
+        flat.nodes[key]["viz"] = viz
+    for _, _, data in flat.edges(data=True):
+        data["label"] = data["predicate"]
+    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
+    meta = writer.xml.find("meta")
+    assert meta is not None
+    meta.attrib.pop("lastmodifieddate", None)
+    creator = meta.find("creator")
+    assert creator is not None
+    creator.text = "maintainer-kg"
+    writer.add_graph(flat)
+    return (str(writer) + "\n").encode("utf-8")
+
+
+def networkx_node_link(view: nx.MultiDiGraph) -> bytes:
+    data = nx.node_link_data(flat_graph(view, join_lists=False), edges="links")
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def analysed_and_laid_out(view: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    from graph.analytics import analyze, annotate
+
+    graph = view.copy()
+    annotate(graph, analyze(graph))
+    return with_layout(graph)
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "node-link"])
+def test_streamed_view_equals_the_networkx_writer_byte_for_byte(view: nx.MultiDiGraph, fmt: str) -> None:
+    oracle = {"graphml": networkx_graphml, "gexf": networkx_gexf, "node-link": networkx_node_link}[fmt]
+    for graph in (view, analysed_and_laid_out(view), nx.MultiDiGraph(), view.subgraph([LAURENT]).copy()):
+        assert b"".join(iter_view(graph, fmt)) == oracle(graph)
+
+
+# Text XML holds as it is: no C0 controls (tab and line feed aside), no carriage return, no U+FFFE/FFFF.
+XML_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs",)).filter(
+        lambda c: c in "\t\n" or (c >= " " and c not in "\ufffe\uffff")
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(XML_TEXT, XML_TEXT, st.floats(allow_nan=True, allow_infinity=True))
+def test_any_attribute_is_streamed_as_networkx_writes_it(label: str, alias: str, pagerank: float) -> None:
+    graph = nx.MultiDiGraph()
+    graph.add_node(LAURENT, label=label, type="Person", aliases=[alias, label], documents=["doc-a"])
+    graph.add_node(DATADOG, label=alias, type="Organization", pagerank=pagerank, x=1.5, y=-2.0)
+    graph.add_edge(LAURENT, DATADOG, key="worksAt", predicate="worksAt", evidence_count=1, documents=[label])
+    assert b"".join(iter_view(graph, "graphml")) == networkx_graphml(graph)
+    assert b"".join(iter_view(graph, "gexf")) == networkx_gexf(graph)
+    assert b"".join(iter_view(graph, "node-link")) == networkx_node_link(graph)
+
+
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle"])
+def test_merged_rdf_spilled_in_small_runs_equals_the_golden_file(
+    store: Any, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graph_exports, "MERGE_RUN_STATEMENTS", 3)
+    check_golden("fixture" + EXPORT_FORMATS[fmt][1], export_bytes(store, fmt))
+
+
+NT_TERMS = st.one_of(
+    st.builds(Literal, TRICKY),
+    st.builds(Literal, TRICKY, lang=st.sampled_from(["en", "en-GB"])),
+    st.builds(Literal, TRICKY, datatype=st.just(rdf_namespaces.XSD.token)),
+    st.builds(lambda name: URIRef(f"https://example.org/{name}"), st.sampled_from(["a", "ab", "a-b", "b"])),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "ab", "a%20b"]), NT_TERMS), min_size=1, max_size=12))
+def test_merged_ntriples_are_sorted_by_statement_and_distinct(
+    statements: list[tuple[str, Literal | URIRef]],
+) -> None:
+    documents: dict[str, Graph] = defaultdict(Graph)
+    for index, (subject, obj) in enumerate(statements):
+        # Every statement in two documents: the union states it once.
+        for doc_id in (f"doc-{index}", "doc-all"):
+            documents[doc_id].add((URIRef(f"https://example.org/{subject}"), rdf_namespaces.RDFS.label, obj))
+    store = open_memory_store()
+    for doc_id, graph in documents.items():
+        store.add_document(str(document_iri(doc_id)), graph.serialize(format="nt"))
+    original = graph_exports.MERGE_RUN_STATEMENTS
+    graph_exports.MERGE_RUN_STATEMENTS = 2
+    try:
+        lines = export_bytes(store, "ntriples").decode("utf-8").split("\n")[:-1]
+    finally:
+        graph_exports.MERGE_RUN_STATEMENTS = original
+    triples = [tuple(line[:-2].split(" ", 2)) for line in lines]
+    assert triples == sorted(set(triples))
+    assert len(triples) == len({(s, o) for s, o in statements})
+    assert export_bytes(store, "ntriples") == "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def test_export_route_streams_every_format_as_the_export_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import get_store
+    from api.settings import Settings
+
+    # Small runs and chunks: the merge spills to files and the body comes in many pieces.
+    monkeypatch.setattr(graph_exports, "MERGE_RUN_STATEMENTS", 3)
+    monkeypatch.setattr(graph_exports, "_CHUNK", 256)
+    store = load_fixture(open_memory_store())
+    app = create_app(Settings(data_dir=tmp_path / "unused"))
+    app.dependency_overrides[get_store] = lambda: store
+    client = TestClient(app, raise_server_exceptions=False)
+    for fmt in sorted(EXPORT_FORMATS):
+        response = client.get("/export", params={"format": fmt})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith(EXPORT_FORMATS[fmt][0])
+        assert response.content == export_bytes(store, fmt)
+    refused = client.get("/export", params={"format": "svg"})
+    assert refused.status_code == 400 and "graphml" in refused.json()["detail"]
+
+
+def test_a_full_disk_during_the_merge_is_reported_with_advice(
+    store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_space(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(graph_exports, "MERGE_RUN_STATEMENTS", 3)
+    monkeypatch.setattr(graph_exports.tempfile, "TemporaryFile", no_space)
+    with pytest.raises(ExportSpaceExhausted, match="TMPDIR") as caught:
+        export_bytes(store, "ntriples")
+    assert caught.value.status == 507
+    # Formats written document by document need no temporary space.
+    check_golden("fixture.nq", export_bytes(store, "nquads"))
+
+
+def test_export_route_answers_a_failed_merge_with_a_json_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.deps import get_store
+    from api.settings import Settings
+
+    def no_space(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(graph_exports, "MERGE_RUN_STATEMENTS", 3)
+    monkeypatch.setattr(graph_exports.tempfile, "TemporaryFile", no_space)
+    store = load_fixture(open_memory_store())
+    app = create_app(Settings(data_dir=tmp_path / "unused"))
+    app.dependency_overrides[get_store] = lambda: store
+    response = TestClient(app, raise_server_exceptions=False).get("/export", params={"format": "turtle"})
+    assert response.status_code == 507
+    assert response.json()["error"] == "export_space_exhausted" and "TMPDIR" in response.json()["detail"]

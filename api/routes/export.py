@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -47,6 +48,9 @@ def get_export(
     View formats (graphml, gexf, cyjs, node-link, dot, csv) hold entities as nodes and facts as edges;
     RDF formats (turtle, trig, jsonld, ntriples, nquads) hold the stored triples with their evidence.
     See docs/exports.md for what each tool expects.
+
+    The body is streamed as it is written. turtle and ntriples merge and sort every document first, so
+    on a large graph the response starts after the whole store has been read.
     """
     name = check_format(format)
     wanted = set(split_values(documents)) if documents is not None else None
@@ -62,9 +66,12 @@ def get_export(
         layout=layout,
         analytics=analytics,
     )
+    # The first chunk is made here, before the response starts: turtle and ntriples merge every document
+    # to make it, and a failure there (no room for the merge) still gets a JSON error.
+    first = next(chunks, b"")
     media_type, extension = EXPORT_FORMATS[name]
     return StreamingResponse(
-        chunks,
+        chain([first], chunks),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="maintainer-kg{extension}"'},
     )

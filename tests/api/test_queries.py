@@ -109,13 +109,14 @@ def test_graph_uri_parameters_name_the_dataset(loaded: TestClient, memory_store:
     assert response.json()["boolean"] is True
 
 
-def test_graph_uri_parameters_naming_no_local_graph_are_refused(loaded: TestClient) -> None:
+def test_a_default_graph_the_store_does_not_hold_is_empty(loaded: TestClient) -> None:
     response = loaded.get(
         "/sparql",
         params={"query": "ASK { ?s ?p ?o }", "default-graph-uri": "https://example.org/g"},
     )
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_query"
+    assert response.status_code == 200
+    assert response.json()["boolean"] is False
+    assert response.headers["X-MKG-Unknown-Graphs"] == "<https://example.org/g>"
 
 
 @pytest.mark.parametrize(
