@@ -1,5 +1,6 @@
 """kill -9 during a large `mkg ingest`: the store opens again, every document is whole or absent, and
-`mkg ingest --resume` finishes the job without extracting the stored documents again."""
+`mkg ingest --resume` finishes the job without extracting the stored documents again. The same for
+batches written with `Store.add_documents`."""
 
 from __future__ import annotations
 
@@ -172,3 +173,54 @@ def test_resume_skips_documents_stored_with_the_same_content(tmp_path: Path, mem
     assert again.skipped == ["a.md", "b.md", "c.md"] and again.documents == []
     fresh = ingest_paths([corpus], memory_store, extractor=hand_made_extraction)
     assert fresh.skipped == [] and len(fresh.documents) == 3
+
+
+# Writes batches of large documents with `add_documents` (the bulk path) until killed, counting the
+# batches it finished in a file.
+BATCH_WRITER = """
+import sys
+from pathlib import Path
+from graph.store import OxigraphStore
+
+store_dir, counter = sys.argv[1], Path(sys.argv[2])
+store = OxigraphStore(store_dir)
+for batch in range(40):
+    documents = []
+    for d in range(batch * 50, batch * 50 + 50):
+        own = [f'<https://example.org/d{d}/t{k}> <https://example.org/p> "{k}" .' for k in range(2900)]
+        shared = [f'<https://example.org/shared{k}> <https://example.org/p> "{k}" .' for k in range(100)]
+        documents.append((f"https://example.org/graph/{d}", "\\n".join(own + shared) + "\\n"))
+    store.add_documents(documents)
+    counter.write_text(str(batch + 1))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
+def test_kill_9_during_batch_writes_leaves_whole_documents_and_the_default_graph_their_merge(
+    tmp_path: Path,
+) -> None:
+    store_dir, counter = tmp_path / "store", tmp_path / "batches"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", BATCH_WRITER, str(store_dir), str(counter)], cwd=REPO, env=env
+    )
+    deadline = time.monotonic() + 120
+    while not (counter.exists() and counter.read_text().strip() == "2"):
+        assert process.poll() is None, "the writer ended before the kill"
+        assert time.monotonic() < deadline, "the writer did not get going"
+        time.sleep(0.01)
+    time.sleep(0.3)  # into the third batch (300,000 quads in one bulk ingestion)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+    store = open_store(store_dir)
+    try:
+        sizes = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g").rows
+        stored = len(sizes)
+        assert stored >= 100 and stored % 50 == 0  # whole batches: one ingestion each
+        assert {row["n"]["value"] for row in sizes} == {"3000"}
+        (row,) = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows
+        assert int(row["n"]["value"]) == stored * 2900 + 100
+    finally:
+        store.close()

@@ -38,6 +38,14 @@ class Store(Protocol):
     def add_document(self, graph_iri: str, ntriples: str) -> None:
         """Replace the named graph `graph_iri` with these N-Triples, atomically."""
 
+    def add_documents(self, documents: Sequence[tuple[str, str]]) -> None:
+        """Replace many named graphs at once: (graph IRI, N-Triples) pairs, the last one winning for an IRI.
+
+        All are checked before any is written (InvalidParameter names the bad one). Each document is
+        replaced atomically, as by `add_document`; the batch as a whole is not: an interruption can
+        leave some documents written, each of them whole. Much faster than one call per document.
+        """
+
     def drop_document(self, graph_iri: str) -> bool:
         """Remove a document's graph; False when it was not there."""
 

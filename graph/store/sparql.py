@@ -21,6 +21,7 @@ from graph.store.media import (
     GRAPH_MEDIA_TYPES,
     NAMED_QUAD_COUNT,
     REBUILD_UNION,
+    checked_documents,
     checked_iri,
     checked_ntriples,
     drop_graph_update,
@@ -33,6 +34,9 @@ from graph.store.media import (
 from graph.store.oxigraph import select_result_from_json
 
 DEFAULT_TIMEOUT_S = 60.0
+# Triples per update request when many documents are written: large enough to save round trips and
+# per-request work, small enough that one request stays a modest transaction on the server.
+_BATCH_TRIPLES = 50_000
 _RESULTS_JSON = "application/sparql-results+json"
 # Named as the default graph when a dataset has named graphs only (no graph of the store has it).
 _EMPTY_GRAPH = "urn:x-mkg:empty-default-graph"
@@ -64,6 +68,22 @@ class RemoteSparqlStore(GraphStoreOperations):
         """Replace the named graph `graph_iri` with these N-Triples, atomically."""
         # The server runs one update request as one transaction.
         self._update(replace_graph_update(graph_iri, checked_ntriples(ntriples)))
+
+    def add_documents(self, documents: Sequence[tuple[str, str]]) -> None:
+        """Replace many named graphs, several documents per update request (each request atomic)."""
+        # Blank node labels may not repeat across the INSERT DATA operations of one request.
+        checked = checked_documents(documents, fresh_blank_nodes=True)
+        operations: list[str] = []
+        size = 0
+        for iri, ntriples in checked.items():
+            triples = ntriples.count("\n")
+            if operations and size + triples > _BATCH_TRIPLES:
+                self._update(" ;\n".join(operations))
+                operations, size = [], 0
+            operations.append(replace_graph_update(iri, ntriples))
+            size += triples
+        if operations:
+            self._update(" ;\n".join(operations))
 
     def drop_document(self, graph_iri: str) -> bool:
         """Remove a document's graph; False when it was not there."""

@@ -12,9 +12,11 @@ from graph.store.media import (
     GRAPH_MEDIA_TYPES,
     RESULTS_MEDIA_TYPES,
     QueryForm,
+    checked_documents,
     checked_ntriples,
     negotiate,
     query_form,
+    union_nquads,
 )
 
 
@@ -95,3 +97,60 @@ def test_any_literal_survives_storing_and_reading_back(text: str, suffix: str) -
         assert row["o"]["value"] == text
     finally:
         store.close()
+
+
+LITERAL_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(LITERAL_TEXT, min_size=1, max_size=8, unique=True))
+def test_union_nquads_state_every_triple_in_the_named_graph_and_in_the_default_graph(
+    values: list[str],
+) -> None:
+    import pyoxigraph
+
+    triples = [
+        pyoxigraph.Triple(
+            pyoxigraph.NamedNode(f"https://example.org/s{i}"),
+            pyoxigraph.NamedNode("https://example.org/p"),
+            pyoxigraph.Literal(value),
+        )
+        for i, value in enumerate(values)
+    ]
+    text = pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES).decode("utf-8")
+    graph = "https://example.org/graph/g"
+
+    quads = list(
+        pyoxigraph.parse(union_nquads(graph, checked_ntriples(text)), format=pyoxigraph.RdfFormat.N_QUADS)
+    )
+
+    named = {q.triple for q in quads if q.graph_name == pyoxigraph.NamedNode(graph)}
+    default = {q.triple for q in quads if q.graph_name == pyoxigraph.DefaultGraph()}
+    assert named == default == set(triples)
+    assert len(quads) == 2 * len(triples)
+
+
+def test_fresh_blank_nodes_rename_each_label_once_per_document() -> None:
+    text = "_:a <https://example.org/p> _:b .\n_:b <https://example.org/p> _:a .\n"
+    first = checked_ntriples(text, fresh_blank_nodes=True)
+    second = checked_ntriples(text, fresh_blank_nodes=True)
+
+    labels = [line.split()[0] for line in first.splitlines()]
+    assert len(set(labels)) == 2 and "_:a" not in labels
+    # The first line's object is the second line's subject: one label, one node.
+    assert first.splitlines()[0].split()[2] == labels[1]
+    assert set(labels).isdisjoint(line.split()[0] for line in second.splitlines())
+    assert checked_ntriples(text) == text  # without renaming, the labels are kept
+
+
+def test_checked_documents_keep_the_last_text_of_a_graph_and_name_a_bad_one() -> None:
+    one = '<https://example.org/a> <https://example.org/p> "1" .\n'
+    two = '<https://example.org/a> <https://example.org/p> "2" .\n'
+    checked = checked_documents(
+        [("https://example.org/g", one), ("https://example.org/h", one), ("https://example.org/g", two)]
+    )
+    assert list(checked) == ["https://example.org/h", "https://example.org/g"]
+    assert checked["https://example.org/g"] == two
+
+    with pytest.raises(InvalidParameter, match="https://example.org/bad"):
+        checked_documents([("https://example.org/g", one), ("https://example.org/bad", "not a triple")])
