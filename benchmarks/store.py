@@ -381,6 +381,12 @@ def run(quick: bool, work_dir: Path, *, load_seconds: float, with_exports: bool 
     out["load_ours"] = run_in_child(
         "benchmarks.store:load_ours", 7200, dataset_dir=str(dataset), store_dir=str(ours)
     )
+    # The path `mkg ingest` takes: one document per call (its store is not kept).
+    single = work_dir / "ours-per-document"
+    out["load_ours_per_document"] = run_in_child(
+        "benchmarks.store:load_ours", 7200, dataset_dir=str(dataset), store_dir=str(single), batch=1
+    )
+    shutil.rmtree(single, ignore_errors=True)
     out["load_raw"] = run_in_child(
         "benchmarks.store:load_raw", 3600, dataset_dir=str(dataset), store_dir=str(raw)
     )

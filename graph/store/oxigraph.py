@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shutil
 import threading
 from collections.abc import Sequence
@@ -90,6 +92,8 @@ class OxigraphStore(GraphStoreOperations):
         # One writer at a time: a document's absence is checked before its quads are written.
         self._write_lock = threading.RLock()
         self._unflushed_quads = 0
+        # The descriptor of the access lock file (see _hold_access_lock), while the store is open.
+        self._access: int | None = None
         if self.path is None:
             if read_only:
                 raise StoreUnavailable("A read-only store needs a directory; give the store's path.")
@@ -103,8 +107,17 @@ class OxigraphStore(GraphStoreOperations):
                     "ingest documents first (mkg ingest), then serve it."
                 )
             try:
+                self._access = _hold_access_lock(self.path, shared=True)
+            except BlockingIOError:
+                raise StoreUnavailable(
+                    f"The store at {self.path} is open for writing in another process (an `mkg ingest`, "
+                    "or `mkg serve` with one worker); reading it read-only meanwhile is unsafe. Stop that "
+                    "process first."
+                ) from None
+            try:
                 self._store = pyoxigraph.Store.read_only(str(self.path))
             except OSError as error:
+                self._release_access_lock()
                 raise StoreUnavailable(_open_failure(self.path, error)) from error
             return
         try:
@@ -112,6 +125,14 @@ class OxigraphStore(GraphStoreOperations):
             self._store = pyoxigraph.Store(str(self.path))
         except OSError as error:
             raise StoreUnavailable(_open_failure(self.path, error)) from error
+        try:
+            self._access = _hold_access_lock(self.path, shared=False)
+        except BlockingIOError:
+            self._store = None  # releases RocksDB's lock
+            raise StoreUnavailable(
+                f"The store at {self.path} is being served read-only by another process "
+                "(`mkg serve --workers N`); stop it before writing to the store."
+            ) from None
         # Snapshots left by an earlier process (killed before close) are stale; this one holds the lock.
         shutil.rmtree(self._snapshot_root(), ignore_errors=True)
         if self._union_is_missing():
@@ -360,6 +381,12 @@ class OxigraphStore(GraphStoreOperations):
             shutil.rmtree(self._snapshot_root(), ignore_errors=True)
             if self._generation:
                 _purge_write_ahead_log(self.path)
+        self._release_access_lock()
+
+    def _release_access_lock(self) -> None:
+        if self._access is not None:
+            os.close(self._access)  # closing the descriptor releases its flock
+            self._access = None
 
     def _query(
         self,
@@ -442,6 +469,37 @@ def _purge_write_ahead_log(path: Path) -> None:
     except OSError:
         return  # another process took the directory meanwhile; the log goes at its next opening
     del reopened
+
+
+# RocksDB locks a store against a second writer but not against readers opened read-only, which
+# Oxigraph leaves undefined while another process writes. This file in the store directory settles it:
+# read-only processes hold it shared, the writing process exclusively.
+_ACCESS_LOCK = "mkg-access.lock"
+
+
+def _hold_access_lock(path: Path, *, shared: bool) -> int | None:
+    """The descriptor holding the store's access lock, shared or exclusive.
+
+    Raises BlockingIOError when a process holds it the other way. None when the lock file can be
+    neither created nor opened (a read-only directory: no process can write that store anyway).
+    """
+    lock = path / _ACCESS_LOCK
+    try:
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        try:
+            descriptor = os.open(lock, os.O_RDONLY)
+        except OSError:
+            return None
+    try:
+        fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise
+    except OSError:  # a file system without locks: nothing to coordinate with
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 def _open_failure(path: Path, error: OSError) -> str:

@@ -12,6 +12,9 @@ from api.app import create_app
 from api.caching import CachedAnswer, ResponseCache
 from api.deps import get_extractor
 from api.settings import Settings
+from graph.documents import read_document
+from graph.errors import StoreUnavailable
+from graph.ingest import ingest_document
 from graph.store import open_store
 from tests.api.test_documents import POST, assert_error, post_markdown
 from tests.conftest import hand_made_extraction
@@ -151,3 +154,26 @@ def test_a_replayed_sparql_answer_keeps_its_own_headers(live: TestClient) -> Non
     assert second.content == first.content
     for header in (TRUNCATED_HEADER, "vary", "content-type", "etag"):
         assert second.headers[header] == first.headers[header]
+
+
+def test_a_store_served_read_only_cannot_be_opened_for_writing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with served_client(Settings(data_dir=data)) as writer:
+        assert post_markdown(writer, POST).status_code == 201
+    with served_client(Settings(data_dir=data, read_only=True)) as reader:
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            open_store(data)
+        assert reader.get(LAURENT).status_code == 200
+    open_store(data).close()  # once the reader is gone, writing is possible again
+
+
+def test_a_store_open_for_writing_cannot_be_opened_read_only(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    writer = open_store(data)
+    try:
+        ingest_document(read_document(POST, "posts/laurent.md"), writer, extractor=hand_made_extraction)
+        with pytest.raises(StoreUnavailable, match="writing"):
+            open_store(data, read_only=True)
+    finally:
+        writer.close()
+    open_store(data, read_only=True).close()
