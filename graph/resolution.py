@@ -104,6 +104,9 @@ def normalise_name(text: str) -> str:
     return name.strip(" .,;:!?\"'“”‘’()[]")
 
 
+_TYPE_ORDER = {kind: index for index, kind in enumerate(EntityType)}
+
+
 @dataclass
 class _Cluster:
     """Mentions folded so far into one entity."""
@@ -118,22 +121,22 @@ class _Cluster:
     @property
     def type(self) -> EntityType:
         # Ties go to the earlier type in EntityType order, so the vote is deterministic.
-        order = list(EntityType)
-        return max(self.votes, key=lambda kind: (self.votes[kind], -order.index(kind)))
+        return max(self.votes, key=lambda kind: (self.votes[kind], -_TYPE_ORDER[kind]))
 
     @property
     def name(self) -> str:
         """The fullest form: most words, then most frequent, then first seen."""
-        forms = list(self.forms)
-        return max(
-            forms,
-            key=lambda f: (
-                len(f.split()),
-                len(f) if self.type is EntityType.PERSON else 0,
-                self.forms[f],
-                -forms.index(f),
+        person = self.type is EntityType.PERSON
+        _, name = max(
+            enumerate(self.forms),
+            key=lambda seen: (
+                len(seen[1].split()),
+                len(seen[1]) if person else 0,
+                self.forms[seen[1]],
+                -seen[0],
             ),
         )
+        return name
 
     def absorb(self, other: _Cluster) -> None:
         self.forms.update(other.forms)
@@ -266,21 +269,36 @@ def _fold_abbreviations(clusters: list[_Cluster]) -> list[_Cluster]:
     """A short form and the full name it stands for are one entity when both occur ('CNCF' and
     'Cloud Native Computing Foundation', 'SIG ContribEx' and 'SIG Contributor Experience')."""
     merged: set[int] = set()
+    # Names and types only change when a cluster absorbs another, so they are kept, not recomputed
+    # for every pair; a short form has fewer words than its long form, which rules out most pairs.
+    names = {id(c): c.name for c in clusters}
+    types = {id(c): c.type for c in clusters}
+    word_counts = {id(c): len(names[id(c)].split()) for c in clusters}
     for cluster in clusters:
         if id(cluster) in merged:
             continue
+        name, kind, words = names[id(cluster)], types[id(cluster)], word_counts[id(cluster)]
         longer = [
             c
             for c in clusters
-            if c is not cluster
+            if word_counts[id(c)] > words
+            and c is not cluster
             and id(c) not in merged
-            and abbreviates(cluster.name, c.name)
-            and (c.type is cluster.type or abbreviation_pairs().get(cluster.name.casefold()) is not None)
+            and _abbreviates(name, names[id(c)])
+            and (types[id(c)] is kind or abbreviation_pairs().get(name.casefold()) is not None)
         ]
         if len(longer) == 1:
             longer[0].absorb(cluster)
             merged.add(id(cluster))
+            absorbing = longer[0]
+            names[id(absorbing)], types[id(absorbing)] = absorbing.name, absorbing.type
+            word_counts[id(absorbing)] = len(names[id(absorbing)].split())
     return [c for c in clusters if id(c) not in merged]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _abbreviates(short: str, long: str) -> bool:
+    return abbreviates(short, long)
 
 
 def _split_edition(words: list[str]) -> tuple[list[str], list[str]]:
@@ -674,9 +692,15 @@ def speaker_tag(document: Document, block: Block) -> tuple[str, int] | None:
     if name.casefold() in NOT_SPEAKERS or len(name) < 2 or not said:
         return None  # 'Code Contributions:' over a list is a label, not a speaker
     words = [w for w in name.split() if "/" not in w and len(w) > 1]
-    if words and all(re.search(rf"\b{re.escape(w.lower())}\b", document.text) for w in words):
+    if words and all(_written_in_lower_case(w, document.text) for w in words):
         return None  # every word also used in lower case: a phrase, not a name
     return name, block.start + position
+
+
+@functools.lru_cache(maxsize=256)
+def _written_in_lower_case(word: str, text: str) -> bool:
+    # Cached: the same leads are read several times per document (speakers, turns, interviewer).
+    return re.search(rf"\b{re.escape(word.lower())}\b", text) is not None
 
 
 def is_question_lead(block: Block) -> bool:

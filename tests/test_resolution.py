@@ -7,7 +7,11 @@ from hypothesis import strategies as st
 
 from graph.records import Block, Document, DocumentMetadata, EntityType, Mention
 from graph.resolution import (
+    _Cluster,
+    _cluster_by_surface,
+    _fold_abbreviations,
     abbreviates,
+    abbreviation_pairs,
     edit_distance,
     is_question_lead,
     normalise_name,
@@ -483,3 +487,58 @@ def test_narrator_from_a_closing_signature_line() -> None:
         blocks=(Block("paragraph", 0, 75), Block("paragraph", 77, len(text))),
     )
     assert resolve(doc, []).narrator == "person/jane-doe"
+
+
+SHORT_AND_LONG_FORMS = [
+    "CNCF", "Cloud Native Computing Foundation", "TOC", "Technical Oversight Committee", "SIG ContribEx",
+    "SIG Contributor Experience", "KCS EU", "KCS", "Kubernetes Contributor Summit EU 2023", "K8s",
+    "Kubernetes", "KubeCon", "KubeCon EU", "Cilium", "CNI", "Container Network Interface",
+    "Cloud Native Foundation",
+]  # fmt: skip
+
+
+def _fold_abbreviations_pair_by_pair(clusters: list[_Cluster]) -> list[_Cluster]:
+    """The fold as first written: every pair of clusters, names recomputed each time."""
+    merged: set[int] = set()
+    for cluster in clusters:
+        if id(cluster) in merged:
+            continue
+        longer = [
+            c
+            for c in clusters
+            if c is not cluster
+            and id(c) not in merged
+            and abbreviates(cluster.name, c.name)
+            and (c.type is cluster.type or abbreviation_pairs().get(cluster.name.casefold()) is not None)
+        ]
+        if len(longer) == 1:
+            longer[0].absorb(cluster)
+            merged.add(id(cluster))
+    return [c for c in clusters if id(c) not in merged]
+
+
+TYPED_FORMS = st.tuples(st.sampled_from(SHORT_AND_LONG_FORMS), st.sampled_from([P, PR, ORG, C, T]))
+
+
+@given(st.lists(TYPED_FORMS, max_size=12))
+def test_abbreviations_fold_as_when_every_pair_was_compared(forms: list[tuple[str, EntityType]]) -> None:
+    mentions, position = [], 0
+    for name, kind in forms:
+        end = position + len(name)
+        mentions.append(Mention(name, kind, position, end, position, end, "ner"))
+        position = end + 1
+
+    def summary(clusters: list[_Cluster]) -> list[tuple[str, EntityType, list[int]]]:
+        return [(c.name, c.type, sorted(c.members)) for c in clusters]
+
+    expected = summary(_fold_abbreviations_pair_by_pair(_cluster_by_surface(mentions)))
+    assert summary(_fold_abbreviations(_cluster_by_surface(mentions))) == expected
+
+
+def test_a_short_form_folds_into_its_one_long_form() -> None:
+    doc = document("The Cloud Native Computing Foundation (CNCF) hosts Kubernetes. CNCF runs KubeCon.")
+    mentions = mentions_of(
+        doc, ("Cloud Native Computing Foundation", ORG), ("CNCF", ORG), ("Kubernetes", PR), ("CNCF", ORG)
+    )
+    names = [(c.name, sorted(c.members)) for c in _fold_abbreviations(_cluster_by_surface(mentions))]
+    assert ("Cloud Native Computing Foundation", [0, 1, 3]) in names

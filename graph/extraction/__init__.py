@@ -33,6 +33,9 @@ def extract(document: Document) -> Extraction:
 
 # Texts per spaCy batch: enough to amortise the per-batch cost, small enough to stream.
 PIPE_BATCH_SIZE = 4
+# The parser steps through the texts of its batch together and gains from a few more (10% less
+# parser time at 16 than at 4, for 5% more peak memory); the recogniser does not.
+PARSER_BATCH_SIZE = 16
 
 
 def extract_all(documents: Iterable[Document], *, n_process: int = 1) -> Iterator[Extraction]:
@@ -48,7 +51,13 @@ def extract_all(documents: Iterable[Document], *, n_process: int = 1) -> Iterato
     parsed: list[Doc] = []
     # Small batches: posts are long, so spaCy's default of 1,000 texts per batch holds a whole corpus of
     # parses in memory (1 GB for 33 posts) and stalls progress reporting until the batch is done.
-    batches = nlp.pipe(pieces(), as_tuples=True, n_process=n_process, batch_size=PIPE_BATCH_SIZE)
+    batches = nlp.pipe(
+        pieces(),
+        as_tuples=True,
+        n_process=n_process,
+        batch_size=PIPE_BATCH_SIZE,
+        component_cfg={"parser": {"batch_size": PARSER_BATCH_SIZE}},
+    )
     for doc, (document, index, count) in batches:
         parsed.append(doc)
         if index == count - 1:
@@ -128,4 +137,12 @@ def to_gold_json(extraction: Extraction) -> dict[str, Any]:
     return {"entities": entities, "relations": relations}
 
 
-__all__ = ["EXTRACTOR_VERSION", "extract", "extract_all", "split_text", "to_gold_json"]
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "PARSER_BATCH_SIZE",
+    "PIPE_BATCH_SIZE",
+    "extract",
+    "extract_all",
+    "split_text",
+    "to_gold_json",
+]

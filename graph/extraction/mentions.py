@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
+import numpy
+from spacy.attrs import DEP, HEAD, LOWER
 from spacy.tokens import Doc, Span
 
 from graph.extraction.pipeline import REGIONS, STOP_LABEL, gazetteer_types, stoplist
@@ -148,7 +150,9 @@ def _pieces(span: Span, doc: Doc, breaks: list[int]) -> Iterator[Span]:
                 yield Span(doc, start, token.i, label=span.label, span_id=span.id)
             start = token.i + 1
             continue
-        at_break = any(token.idx <= b < token.idx + len(token.text) or b == token.idx for b in breaks)
+        # A break inside the token or at its start (`breaks` is sorted).
+        nearest = bisect.bisect_left(breaks, token.idx)
+        at_break = nearest < len(breaks) and breaks[nearest] < token.idx + max(len(token.text), 1)
         if ("\n\n" in token.text or at_break) and token.i > start:
             yield Span(doc, start, token.i, label=span.label, span_id=span.id)
             if not model:
@@ -623,8 +627,10 @@ def _hyphenated_compounds(doc: Doc, document: Document) -> list[Mention]:
             stop = last.idx + len(last)
             mentions.append(_mention(document, first.idx, stop, EntityType.PROJECT, "rule"))
     # 'kube-' opens the names of many Kubernetes components and add-ons.
-    for token in doc:
-        if token.lower_ == "kube" and _glued(doc, token.i, token.i + 1):
+    lower = doc.to_array(LOWER) if len(doc) else numpy.zeros(0, dtype=numpy.uint64)
+    for index in numpy.flatnonzero(lower == doc.vocab.strings["kube"]).tolist():
+        token = doc[index]
+        if _glued(doc, token.i, token.i + 1):
             end = token.i + 1
             while (
                 _glued(doc, end - 1, end) and doc[end + 1].is_lower and doc[end + 1].lower_ not in DESCRIPTIVE
@@ -700,7 +706,8 @@ def _list_mates(doc: Doc, document: Document, candidates: list[Mention]) -> list
         for token in doc.char_span(mention.start, mention.end, alignment_mode="expand") or ()
     }
     mentions = []
-    for token in doc:
+    for index in _coordinated(doc):
+        token = doc[index]
         if token.i in covered or not token.conjuncts:
             continue
         mates = [kinds[c.i] for c in token.conjuncts if c.i in kinds]
@@ -722,6 +729,21 @@ def _list_mates(doc: Doc, document: Document, candidates: list[Mention]) -> list
                 )
             )
     return mentions
+
+
+def _coordinated(doc: Doc) -> list[int]:
+    """Indexes of the tokens that can have conjuncts, in order: those attached as `conj` and the heads
+    they attach to on their left (what `Token.conjuncts` walks); a cheap bound instead of asking
+    every token."""
+    if not len(doc):
+        return []
+    values = doc.to_array([DEP, HEAD]).reshape((len(doc), 2))
+    positions = numpy.arange(len(doc), dtype=numpy.int64)
+    heads = positions + values[:, 1].astype(numpy.int64)  # HEAD is stored relative, as unsigned
+    conj = values[:, 0] == doc.vocab.strings["conj"]
+    chosen = conj.copy()
+    chosen[heads[conj & (heads < positions)]] = True
+    return numpy.flatnonzero(chosen).tolist()
 
 
 def _shorten_group_names(mentions: list[Mention], document: Document) -> list[Mention]:

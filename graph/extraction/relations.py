@@ -15,11 +15,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span, Token
-from spacy.vocab import Vocab
+import numpy
+from spacy.attrs import IDX, IS_SPACE, LEMMA, LOWER
+from spacy.strings import get_string_id
+from spacy.tokens import Doc, Token
 
 from graph.records import (
     SIGNATURES,
@@ -48,6 +49,7 @@ _WE = "\x00we:"
 FIRST_SINGULAR = frozenset({"i", "me", "my", "myself", "mine"})
 FIRST_PLURAL = frozenset({"we", "us", "our", "ours", "ourselves"})
 THIRD_SINGULAR = frozenset({"he", "him", "his", "she", "her", "himself", "herself"})
+_PRONOUNS = FIRST_SINGULAR | FIRST_PLURAL | THIRD_SINGULAR  # every word `_pronoun_party` reads
 
 # Tokens that may sit between two members of a list ("A, B and C", "Kubernetes & etcd (and also CSI)").
 _LIST_GLUE = frozenset(
@@ -671,21 +673,98 @@ class _Found:
     confidence: float
 
 
-_MATCHERS: dict[int, tuple[Vocab, Matcher]] = {}
-
-
-def _matcher(vocab: Vocab) -> Matcher:
-    cached = _MATCHERS.get(id(vocab))
-    if cached is not None and cached[0] is vocab:
-        return cached[1]
-    matcher = Matcher(vocab)
-    for rule in RULES:
-        matcher.add(rule.name, [list(p) for p in rule.patterns])
-    _MATCHERS[id(vocab)] = (vocab, matcher)
-    return matcher
-
-
 _RULE_BY_NAME = {rule.name: rule for rule in RULES}
+
+
+# Token attributes the rule patterns test, in the order of `RuleMatcher.columns`.
+_PATTERN_ATTRS = ("LEMMA", "LOWER", "POS")
+
+
+class RuleMatcher:
+    """Finds the trigger patterns of RULES in a segment: the matches spaCy's Matcher gives (each
+    (rule, start, end) once; an optional-repeated last token gives every length), in its order.
+
+    spaCy's Matcher tries every pattern at every token of every segment; here a match is only
+    started at a token whose lemma or lower-case form opens some pattern, found by table lookup.
+    """
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.order = {rule.name: index for index, rule in enumerate(rules)}
+        # pattern: (rule name, ((column, ids, repeated), ...))
+        self.patterns: list[tuple[str, tuple[tuple[int, frozenset[int], bool], ...]]] = []
+        self.by_first: tuple[dict[int, list[int]], ...] = ({}, {}, {})
+        for rule in rules:
+            for pattern in rule.patterns:
+                steps = tuple(_pattern_step(spec) for spec in pattern)
+                column, ids, repeated = steps[0]
+                if repeated:
+                    raise ValueError(f"pattern of {rule.name} opens with an optional token")
+                index = len(self.patterns)
+                self.patterns.append((rule.name, steps))
+                for value in ids:
+                    self.by_first[column].setdefault(value, []).append(index)
+
+    @staticmethod
+    def columns(doc: Doc) -> list[list[int]]:
+        """Each token's lemma, lower-case form and part of speech ids."""
+        values = doc.to_array(list(_PATTERN_ATTRS)).reshape((len(doc), len(_PATTERN_ATTRS)))
+        return cast(list[list[int]], values.tolist())
+
+    def __call__(self, tokens: Sequence[Sequence[int]], start: int, end: int) -> list[tuple[str, int, int]]:
+        """(rule name, start, end) of each match inside tokens[start:end], by start, end, rule order."""
+        found: set[tuple[int, int, int, str]] = set()
+        for first in range(start, end):
+            values = tokens[first]
+            opening = [i for column, table in enumerate(self.by_first) for i in table.get(values[column], ())]
+            for index in opening:
+                name, steps = self.patterns[index]
+                for stop in _ends(steps, tokens, first, end):
+                    found.add((first, stop, self.order[name], name))
+        return [(name, first, stop) for first, stop, _, name in sorted(found)]
+
+
+def _pattern_step(spec: dict[str, Any]) -> tuple[int, frozenset[int], bool]:
+    op = spec.get("OP")
+    keys = set(spec) - {"OP"}
+    if op not in (None, "*") or len(keys) != 1 or next(iter(keys)) not in _PATTERN_ATTRS:
+        raise ValueError(f"unsupported trigger pattern token {spec!r}")
+    (attr,) = keys
+    value = spec[attr]
+    if isinstance(value, dict):
+        if set(value) != {"IN"}:
+            raise ValueError(f"unsupported trigger pattern token {spec!r}")
+        ids = frozenset(get_string_id(v) for v in value["IN"])
+    else:
+        ids = frozenset({get_string_id(value)})
+    return _PATTERN_ATTRS.index(attr), ids, op == "*"
+
+
+def _ends(
+    steps: tuple[tuple[int, frozenset[int], bool], ...], tokens: Sequence[Sequence[int]], first: int, end: int
+) -> set[int]:
+    """Ends of the matches of `steps` starting at token `first`, within tokens[:end]."""
+    ends: set[int] = set()
+    # A state is (next step, position); a repeated step may be skipped or taken again.
+    states = [(0, first)]
+    seen: set[tuple[int, int]] = set()
+    while states:
+        step, position = states.pop()
+        if (step, position) in seen:
+            continue
+        seen.add((step, position))
+        if step == len(steps):
+            ends.add(position)
+            continue
+        column, ids, repeated = steps[step]
+        if repeated:
+            states.append((step + 1, position))
+        if position < end and tokens[position][column] in ids:
+            states.append((step if repeated else step + 1, position + 1))
+    ends.discard(first)
+    return ends
+
+
+_RULE_MATCHER = RuleMatcher(RULES)
 
 
 class _Context:
@@ -705,6 +784,9 @@ class _Context:
             if key is not None and key in self.entities and self.entities[key].type == PERSON
         )
         self.person_starts = [start for start, _ in self.person_mentions]
+        values = doc.to_array([LEMMA, LOWER]).reshape((len(doc), 2)) if len(doc) else numpy.zeros((0, 2))
+        self._words = {"lemma": values[:, 0], "lower": values[:, 1]}
+        self._positions: dict[tuple[str, str], list[int]] = {}
         self.project_mentions: list[tuple[int, str]] = sorted(
             (m.start, key)
             for m, key in zip(resolution.mentions, resolution.mention_keys, strict=False)
@@ -830,6 +912,17 @@ class _Context:
             for t in token.doc[token.sent.start : token.i]
         )
 
+    def tokens_with(self, attr: str, word: str, start: int, end: int) -> list[Token]:
+        """Tokens of doc[start:end] whose `attr` ("lemma" or "lower") is `word`, in order: rules
+        that need one word look only at its occurrences."""
+        positions = self._positions.get((attr, word))
+        if positions is None:
+            wanted = self.doc.vocab.strings[word]
+            positions = numpy.flatnonzero(self._words[attr] == wanted).tolist()
+            self._positions[(attr, word)] = positions
+        low, high = bisect.bisect_left(positions, start), bisect.bisect_left(positions, end)
+        return [self.doc[i] for i in positions[low:high]]
+
     def types_of(self, key: str) -> frozenset[EntityType]:
         entity = self.entities.get(key)
         return frozenset({entity.type}) if entity else frozenset()
@@ -864,27 +957,36 @@ def _segments(ctx: _Context) -> list[Segment]:
     blocks = sorted(ctx.document.blocks, key=lambda b: (b.start, b.end))
     starts = [b.start for b in blocks]
 
-    def block_of(char: int) -> int:
-        index = bisect.bisect_right(starts, char) - 1
-        return index if index >= 0 and char < blocks[index].end else -1
-
     def segment(start: int, end: int, block: int) -> Segment:
         kind = blocks[block].kind if 0 <= block < len(blocks) else "paragraph"
         return Segment(start, _last_content(doc, start, end) + 1, kind=kind)
 
     segments: list[Segment] = []
+    if not len(doc):
+        return segments
+    values = doc.to_array([IS_SPACE, IDX]).reshape((len(doc), 2))
+    spaces = values[:, 0].tolist()
+    # Each token's block (-1 outside every block), read from the sorted block starts at once.
+    if blocks:
+        chars = values[:, 1].astype(numpy.int64)
+        found = numpy.searchsorted(numpy.array(starts, dtype=numpy.int64), chars, side="right") - 1
+        ends = numpy.array([b.end for b in blocks], dtype=numpy.int64)
+        inside = (found >= 0) & (chars < ends[numpy.maximum(found, 0)])
+        token_blocks = numpy.where(inside, found, -1).tolist()
+    else:
+        token_blocks = [-1] * len(doc)
     for sent in doc.sents:
         current_start: int | None = None
         current_block = -1
-        for token in sent:
-            if token.is_space:
+        for i in range(sent.start, sent.end):
+            if spaces[i]:
                 continue
-            block = block_of(token.idx) if blocks else -1
+            block = token_blocks[i]
             if current_start is None:
-                current_start, current_block = token.i, block
+                current_start, current_block = i, block
             elif block != current_block:
-                segments.append(segment(current_start, token.i, current_block))
-                current_start, current_block = token.i, block
+                segments.append(segment(current_start, i, current_block))
+                current_start, current_block = i, block
         if current_start is not None:
             segments.append(segment(current_start, sent.end, current_block))
     return segments
@@ -921,9 +1023,12 @@ def _fill_parties(ctx: _Context, segments: list[Segment]) -> None:
         for segment in segments[seg_index : seg_index + 1]:
             if segment.start <= start < segment.end:
                 _add_party(segment, Party(key, frozenset({kind}), start, min(end, segment.end)))
+    # Only a pronoun can be a party here; the lower-case forms rule out every other token cheaply.
+    pronouns = {doc.vocab.strings[word] for word in _PRONOUNS}
+    lowers = doc.to_array(LOWER).tolist() if len(doc) else []
     for segment in segments:
         for i in range(segment.start, segment.end):
-            if i in covered:
+            if i in covered or lowers[i] not in pronouns:
                 continue
             party = _pronoun_party(ctx, doc[i])
             if party is not None:
@@ -1719,8 +1824,8 @@ def _done_by_tool(ctx: _Context, segment: Segment) -> Iterable[_Found]:
     speaker = ctx.speaker_at(doc[segment.start].idx)
     if speaker is None:
         return
-    for token in doc[segment.start : segment.end]:
-        if token.lower_ != "by" or token.head.lemma_ not in _TOOL_VERBS or token.head.tag_ != "VBN":
+    for token in ctx.tokens_with("lower", "by", segment.start, segment.end):
+        if token.head.lemma_ not in _TOOL_VERBS or token.head.tag_ != "VBN":
             continue
         if not any(c.dep_ in ("auxpass", "nsubjpass") for c in token.head.children):
             continue
@@ -1741,8 +1846,8 @@ def _done_by_tool(ctx: _Context, segment: Segment) -> Iterable[_Found]:
 def _team_at_org(ctx: _Context, segment: Segment) -> Iterable[_Found]:
     """'works on the VMware Upstream Kubernetes stability team': the person works at the company."""
     doc = ctx.doc
-    for token in doc[segment.start : segment.end]:
-        if token.lemma_ != "work" or token.pos_ != "VERB":
+    for token in ctx.tokens_with("lemma", "work", segment.start, segment.end):
+        if token.pos_ != "VERB":
             continue
         nxt = token.i + 1
         if nxt >= segment.end or doc[nxt].lower_ not in ("on", "in", "with"):
@@ -1816,8 +1921,8 @@ def _replaced_with(ctx: _Context, segment: Segment) -> Iterable[_Found]:
     """
     doc = ctx.doc
     tool_kinds = SIGNATURES[P.USES][1]
-    for token in doc[segment.start : segment.end]:
-        if token.lemma_ != "replace" or token.pos_ != "VERB" or _is_tentative(token) or _is_negated(token):
+    for token in ctx.tokens_with("lemma", "replace", segment.start, segment.end):
+        if token.pos_ != "VERB" or _is_tentative(token) or _is_negated(token):
             continue
         old = [p for c in token.children if c.dep_ == "dobj" for p in _subtree_party(segment, c, tool_kinds)]
         replacements = [
@@ -1975,16 +2080,13 @@ def find_facts(doc: Doc, document: Document, resolution: Resolution) -> list[Fac
     ctx = _Context(doc, document, resolution)
     segments = _segments(ctx)
     _fill_parties(ctx, segments)
-    matcher = _matcher(doc.vocab)
+    tokens = RuleMatcher.columns(doc)
     found: list[_Found] = []
     for segment in segments:
         if not segment.parties:
             continue
-        span: Span = doc[segment.start : segment.end]
-        matches = sorted(matcher(span), key=lambda m: (m[1], m[2]))
-        for match_id, rel_start, rel_end in matches:
-            rule = _RULE_BY_NAME[doc.vocab.strings[match_id]]
-            found.extend(_apply_rule(rule, ctx, segment, segment.start + rel_start, segment.start + rel_end))
+        for name, start, end in _RULE_MATCHER(tokens, segment.start, segment.end):
+            found.extend(_apply_rule(_RULE_BY_NAME[name], ctx, segment, start, end))
         for structural in STRUCTURAL_RULES:
             found.extend(structural(ctx, segment))
 
