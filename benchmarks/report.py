@@ -274,21 +274,28 @@ def render(results: dict[str, Any]) -> str:
                 "### Exports of the whole store "
                 f"(each in a fresh process, {dataset.get('named_triples')} triples)"
             )
-            parts.append(
-                _table(
-                    ["format", "seconds", "output MiB", "peak RSS MiB", "note"],
-                    [
-                        [
-                            name,
-                            e.get("seconds"),
-                            e.get("output_mib"),
-                            e.get("peak_rss_mib"),
-                            e.get("error", ""),
-                        ]
-                        for name, e in exports.items()
-                    ],
-                )
-            )
+            rows = [
+                [
+                    name,
+                    e.get("seconds"),
+                    e.get("cpu_seconds"),
+                    e.get("output_mib"),
+                    e.get("peak_rss_mib"),
+                    e.get("error", ""),
+                ]
+                for name, e in exports.items()
+            ]
+            floors = {
+                "read_floor": "floor of the RDF formats: read every document graph, write nothing",
+                "view_floor": "floor of the view formats: build the view, write nothing",
+            }
+            for floor, label in floors.items():
+                f = _get(store, "exports", floor) or {}
+                if f:
+                    rows.append(
+                        [f"({label})", f.get("seconds"), f.get("cpu_seconds"), "", f.get("peak_rss_mib"), ""]
+                    )
+            parts.append(_table(["format", "seconds", "CPU s", "output MiB", "peak RSS MiB", "note"], rows))
     dask = results.get("dask")
     if dask:
         parts.append("### Extraction on a Dask LocalCluster against one process")
