@@ -854,7 +854,8 @@ def bench(
         typer.Option("--only", help="Run only this part: extraction, store or dask (repeatable)."),
     ] = None,
 ) -> None:
-    """Run the benchmarks (from a source checkout) and write benchmarks/results/<quick|full>.json."""
+    """Run the benchmarks (from a source checkout) and write benchmarks/results/<quick|full>.json; a full
+    run of every part also writes its figures into docs/performance.md."""
     import subprocess
 
     # The benchmarks live beside the packages in the repository; they are not installed with them.

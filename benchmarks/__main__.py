@@ -16,6 +16,8 @@ from benchmarks.measure import machine_info
 
 PARTS = ("extraction", "store", "dask")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+# Where a full run of every part writes its figures (between the figures markers).
+PERFORMANCE_DOC = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
@@ -75,14 +77,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--corpus", type=Path, default=None, help="Markdown corpus for the extraction figures"
     )
     parser.add_argument("--load-seconds", type=float, default=None, help="duration of the API load test")
+    parser.add_argument(
+        "--doc",
+        type=Path,
+        default=None,
+        help="Markdown file whose figures section gets the results (default: docs/performance.md after "
+        "a full run of every part; nothing after a quick or partial run)",
+    )
     args = parser.parse_args(argv)
-    run_benchmarks(
+    parts = tuple(args.only or PARTS)
+    results = run_benchmarks(
         quick=args.quick,
-        parts=tuple(args.only or PARTS),
+        parts=parts,
         results_dir=args.results,
         corpus_dir=args.corpus,
         load_seconds=args.load_seconds,
     )
+    doc = args.doc
+    if doc is None and not args.quick and set(parts) == set(PARTS) and PERFORMANCE_DOC.is_file():
+        doc = PERFORMANCE_DOC
+    if doc is not None:
+        from benchmarks.report import render, write_into
+
+        write_into(doc, render(results))
+        _log(f"figures written to {doc}")
     return 0
 
 

@@ -154,3 +154,25 @@ def test_the_report_puts_the_figures_between_the_markers(tmp_path: Path) -> None
     assert "old figures" not in text
     assert text.startswith("# Title\n\n" + START + "\nRun: `quick` mode")
     assert text.endswith(END + "\n\nAfter.\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "written"),
+    [([], True), (["--quick"], False), (["--only", "store"], False)],
+)
+def test_only_a_full_run_of_every_part_writes_the_performance_figures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, argv: list[str], written: bool
+) -> None:
+    import benchmarks.__main__ as entry
+    from benchmarks.report import END, START
+
+    document = tmp_path / "performance.md"
+    document.write_text(f"{START}\nold figures\n{END}\n", encoding="utf-8")
+    monkeypatch.setattr(entry, "PERFORMANCE_DOC", document)
+    monkeypatch.setattr(
+        entry, "run_benchmarks", lambda **_: {"mode": "full", "machine": {"cpu": "Test CPU", "cores": 2}}
+    )
+
+    assert entry.main(["--results", str(tmp_path), *argv]) == 0
+
+    assert ("old figures" not in document.read_text(encoding="utf-8")) is written
