@@ -264,8 +264,8 @@ def render(results: dict[str, Any]) -> str:
         )
         second = store.get("second_process") or {}
         parts.append(
-            f"A second process on the served store: read-write {second.get('read_write')}; "
-            f"read-only {second.get('read_only')}."
+            "A second process opening the store while a one-worker server writes to it "
+            f"(`open_store`): read-write {second.get('read_write')} Read-only {second.get('read_only')}"
         )
         parts.extend(_load_test(store.get("load_test") or {}))
         exports = _get(store, "exports", "formats") or {}

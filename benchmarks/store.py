@@ -344,22 +344,18 @@ def served(
 
 
 def second_process_can_open(store_dir: str) -> dict[str, Any]:
-    """Whether another process can open a store that a server holds: read-write, then read-only (child)."""
-    import pyoxigraph
+    """Whether another process can open a store that a one-worker server holds for writing, read-write
+    and then read-only, through the product's own `open_store` (child process)."""
+    from graph.errors import StoreUnavailable
+    from graph.store import open_store
 
     outcome: dict[str, Any] = {}
-    try:
-        pyoxigraph.Store(store_dir)
-        outcome["read_write"] = "opened"
-    except OSError as error:
-        outcome["read_write"] = f"refused: {error}"
-    try:
-        store = pyoxigraph.Store.read_only(store_dir)
-        outcome["read_only"] = (
-            f"opened ({len(list(_solutions(store, 'SELECT * { ?s ?p ?o } LIMIT 5')))} rows read)"
-        )
-    except OSError as error:
-        outcome["read_only"] = f"refused: {error}"
+    for mode, read_only in (("read_write", False), ("read_only", True)):
+        try:
+            open_store(store_dir, read_only=read_only).close()
+            outcome[mode] = "opened"
+        except StoreUnavailable as error:
+            outcome[mode] = f"refused: {error.detail}"
     return outcome
 
 
