@@ -113,11 +113,18 @@ def settings_for(data_dir: Path | None, store: str | None) -> Settings:
 
 
 @contextmanager
-def opened_store(settings: Settings) -> Iterator[Store]:
-    """The store the settings name, closed on exit (which releases the on-disk lock)."""
+def opened_store(settings: Settings, *, reading: bool = False) -> Iterator[Store]:
+    """The store the settings name, closed on exit (which releases the on-disk lock).
+
+    `reading` (a command that only reads) opens an existing embedded store read-only, so it works
+    beside a server that serves the same store read-only (`mkg serve --workers N`).
+    """
     from graph.store import open_store
 
-    store = open_store(settings.store_location, read_only=settings.read_only)
+    read_only = settings.read_only or (
+        reading and not settings.store_url and (settings.data_dir / "CURRENT").is_file()
+    )
+    store = open_store(settings.store_location, read_only=read_only)
     try:
         yield store
     finally:
@@ -360,7 +367,7 @@ def query(
 
 
 def _run_query(text: str, format: QueryFormat, graph_result: bool, settings: Settings) -> None:
-    with opened_store(settings) as target:
+    with opened_store(settings, reading=True) as target:
         if format is QueryFormat.table and not graph_result:
             out.print(_result_table(target.select(text)))
             return
@@ -385,7 +392,7 @@ def documents(
     """List stored documents with their source, title and date."""
     from graph.queries import list_documents
 
-    with opened_store(settings_for(data_dir, store)) as target:
+    with opened_store(settings_for(data_dir, store), reading=True) as target:
         items = list_documents(target)
     if format is TableFormat.json:
         _json([asdict(item) for item in items])
@@ -422,7 +429,7 @@ def entities(
         return
     from graph.queries import find_entities
 
-    with opened_store(settings_for(data_dir, store)) as target:
+    with opened_store(settings_for(data_dir, store), reading=True) as target:
         found = find_entities(target, type=type, q=q, limit=limit, offset=offset)
     if format is TableFormat.json:
         _json([asdict(entity) for entity in found])
@@ -447,7 +454,7 @@ def show(
     from graph.errors import NotFound
     from graph.queries import entity_profile
 
-    with opened_store(settings_for(data_dir, store)) as target:
+    with opened_store(settings_for(data_dir, store), reading=True) as target:
         profile = entity_profile(target, id)
     if profile is None:
         raise NotFound(f"No entity with id {id!r}; `mkg entities --q NAME` finds ids.")
@@ -487,7 +494,7 @@ def contributions(
     """Who contributed to (or maintains) which project, with evidence."""
     from graph.queries import contributions as find_contributions
 
-    with opened_store(settings_for(data_dir, store)) as target:
+    with opened_store(settings_for(data_dir, store), reading=True) as target:
         found = find_contributions(target, person=person, project=project)
     if format is TableFormat.json:
         _json([asdict(item) for item in found])
@@ -563,7 +570,7 @@ def backup(
     and each document's content hash."""
     from graph.backup import backup as write_backup
 
-    with opened_store(settings_for(data_dir, store)) as target:
+    with opened_store(settings_for(data_dir, store), reading=True) as target:
         manifest = write_backup(target, file)
     out.print(
         f"backed up {manifest.graphs} graphs, {manifest.quads} quads to {file}", highlight=False, markup=False
@@ -609,7 +616,7 @@ def merges(
     """List entity merges (newest first) with the features and score behind each."""
     from graph.reconcile import merge_records
 
-    with opened_store(settings_for(data_dir, store)) as target:
+    with opened_store(settings_for(data_dir, store), reading=True) as target:
         found = merge_records(target)
     if format is TableFormat.json:
         _json([asdict(merge) for merge in found])
@@ -723,7 +730,7 @@ def conflicts(
     from graph.conflicts import all_conflicts
     from graph.conflicts import conflicts as person_conflicts
 
-    with opened_store(settings_for(data_dir, store)) as target:
+    with opened_store(settings_for(data_dir, store), reading=True) as target:
         found = person_conflicts(target, person) if person else all_conflicts(target)
     if format is TableFormat.json:
         _json([asdict(conflict) for conflict in found])

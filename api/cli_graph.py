@@ -79,7 +79,7 @@ def export_graph(
         name = "graphml"
     if output is None and name == "csv" and sys.stdout.isatty():
         raise InvalidParameter("The csv export is a zip archive; write it to a file with --output graph.zip.")
-    with opened_store(settings_for(data_dir, store)) as source:
+    with opened_store(settings_for(data_dir, store), reading=True) as source:
         chunks = iter_export(
             source,
             name,
@@ -123,7 +123,7 @@ def analyze(
     from graph.analytics import analyze as analyze_view
     from graph.views import project_graph
 
-    with opened_store(settings_for(data_dir, store)) as source:
+    with opened_store(settings_for(data_dir, store), reading=True) as source:
         view = project_graph(
             source,
             types=set(type) if type else None,

@@ -252,3 +252,22 @@ def test_a_malformed_query_is_one_line_pointing_at_the_users_own_line(data_dir: 
     assert len(lines) == 1, result.output
     assert "invalid_query" in lines[0]
     assert "at 1:" in lines[0]
+
+
+def test_reading_commands_work_beside_a_read_only_server_and_writes_are_refused(data_dir: Path) -> None:
+    # What `mkg serve --workers 2` holds: the store open read-only in another process.
+    reader = open_store(data_dir, read_only=True)
+    try:
+        listed = runner.invoke(app, ["documents", "--data-dir", str(data_dir)])
+        shown = runner.invoke(app, ["show", "person/laurent-bernaille", "--data-dir", str(data_dir)])
+        deleted = runner.invoke(app, ["delete", "laurent.md", "--data-dir", str(data_dir)])
+    finally:
+        reader.close()
+
+    assert listed.exit_code == 0, listed.output
+    assert "laurent.md" in listed.stdout
+    assert shown.exit_code == 0, shown.output
+    assert "Laurent Bernaille" in shown.stdout
+    assert deleted.exit_code == 1
+    assert "served read-only" in deleted.stderr
+    assert "Traceback" not in deleted.output
