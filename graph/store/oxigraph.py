@@ -110,9 +110,9 @@ class OxigraphStore(GraphStoreOperations):
                 self._access = _hold_access_lock(self.path, shared=True)
             except BlockingIOError:
                 raise StoreUnavailable(
-                    f"The store at {self.path} is open for writing in another process (an `mkg ingest`, "
-                    "or `mkg serve` with one worker); reading it read-only meanwhile is unsafe. Stop that "
-                    "process first."
+                    f"The store at {self.path} is in use by another process that writes to it (an `mkg "
+                    "ingest`, or `mkg serve` with one worker); reading it meanwhile is unsafe. Stop that "
+                    "process first, or work through it (its HTTP API)."
                 ) from None
             try:
                 self._store = pyoxigraph.Store.read_only(str(self.path))

@@ -172,7 +172,7 @@ def test_a_store_open_for_writing_cannot_be_opened_read_only(tmp_path: Path) -> 
     writer = open_store(data)
     try:
         ingest_document(read_document(POST, "posts/laurent.md"), writer, extractor=hand_made_extraction)
-        with pytest.raises(StoreUnavailable, match="writing"):
+        with pytest.raises(StoreUnavailable, match="writes to it"):
             open_store(data, read_only=True)
     finally:
         writer.close()
