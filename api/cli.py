@@ -120,10 +120,9 @@ def opened_store(settings: Settings, *, reading: bool = False) -> Iterator[Store
     beside a server that serves the same store read-only (`mkg serve --workers N`).
     """
     from graph.store import open_store
+    from graph.store.oxigraph import holds_store
 
-    read_only = settings.read_only or (
-        reading and not settings.store_url and (settings.data_dir / "CURRENT").is_file()
-    )
+    read_only = settings.read_only or (reading and not settings.store_url and holds_store(settings.data_dir))
     store = open_store(settings.store_location, read_only=read_only)
     try:
         yield store
@@ -235,9 +234,7 @@ def _ingest_on_dask(
     try:
         from graph.distributed import connect, ingest_on_dask
     except ImportError:  # pragma: no cover - depends on the installed extras
-        raise InvalidParameter(
-            "--dask needs dask.distributed: pip install 'maintainer-kg[scale]'."
-        ) from None
+        raise InvalidParameter("--dask needs dask.distributed: pip install 'maintainer-kg[scale]'.") from None
     try:
         client = connect(address)
     except (OSError, TimeoutError) as error:

@@ -41,11 +41,24 @@ def request_mix(
     """`count` requests drawn (seeded) from the route weights, each for a person or project drawn
     uniformly from those given plus the probes' much-cited ones."""
     from benchmarks.store import representative_queries
+    from graph.vocab import entity_iri
 
     rng = random.Random(seed)
     people = sorted(set(people) | set(probes["entity_keys"]))
     projects = sorted(set(projects) | {probes["project_key"]})
     routes = [name for name, weight in ROUTE_WEIGHTS.items() for _ in range(weight)]
+    # The SPARQL request of each project, made once rather than once per request drawn.
+    sparql_targets = {
+        key: _target(
+            "/sparql",
+            {
+                "query": representative_queries({**probes, "project": str(entity_iri(key))})[
+                    "project_contributors"
+                ]
+            },
+        )
+        for key in projects
+    }
     mix = []
     for _ in range(count):
         route = rng.choice(routes)
@@ -58,10 +71,7 @@ def request_mix(
             end = {"person": person} if rng.random() < 0.5 else {"project": project}
             target = _target("/contributions", end)
         else:
-            from graph.vocab import entity_iri
-
-            query = representative_queries({**probes, "project": str(entity_iri(project))})
-            target = _target("/sparql", {"query": query["project_contributors"]})
+            target = sparql_targets[project]
         mix.append(Request(route, target))
     return mix
 

@@ -580,14 +580,17 @@ def contributions(
     predicates = [sparql_iri(PROPERTY_OF[p]) for p in CONTRIBUTION_PREDICATES]
     # Oxigraph joins patterns in the order written: start from an end given by key when there is one,
     # so only that entity's facts are read, and from the two predicates otherwise.
-    if person is not None and is_entity_key(person.strip()):
-        start = f"""{_values("person", [sparql_iri(entity_iri(person.strip()))])}
-    ?ev rdf:subject ?person ; rdf:predicate ?p .
+    ends = {"person": ("rdf:subject", person), "project": ("rdf:object", project)}
+    keyed = [end for end, (_, value) in ends.items() if value is not None and is_entity_key(value.strip())]
+    filters = {end: _end_filter(end, f"{end}Name", value) for end, (_, value) in ends.items()}
+    if keyed:
+        end = keyed[0]
+        role, value = ends[end]
+        assert value is not None
+        start = f"""{_values(end, [sparql_iri(entity_iri(value.strip()))])}
+    ?ev {role} ?{end} ; rdf:predicate ?p .
     FILTER(?p IN ({", ".join(predicates)}))"""
-    elif project is not None and is_entity_key(project.strip()):
-        start = f"""{_values("project", [sparql_iri(entity_iri(project.strip()))])}
-    ?ev rdf:object ?project ; rdf:predicate ?p .
-    FILTER(?p IN ({", ".join(predicates)}))"""
+        filters[end] = ""  # bound by VALUES already
     else:
         start = _values("p", [" ".join(predicates)])
     result = _select(
@@ -605,8 +608,8 @@ WHERE {{
     OPTIONAL {{ ?project rdfs:label ?projectName }}
     OPTIONAL {{ ?person a ?personClass . {_values("personClass", [_CLASSES])} }}
     OPTIONAL {{ ?project a ?projectClass . {_values("projectClass", [_CLASSES])} }}
-    {_end_filter("person", "personName", person)}
-    {_end_filter("project", "projectName", project)}
+    {filters["person"]}
+    {filters["project"]}
   }}
 }} ORDER BY ?projectName ?personName ?doc ?start LIMIT {int(limit)}""",
     )
@@ -853,9 +856,7 @@ def _similarity(query: str, form: str, words: list[str]) -> float:
     return best
 
 
-def rank_by_name(
-    query: str, entities: Iterable[Entity], type: EntityType | None = None
-) -> list[SearchHit]:
+def rank_by_name(query: str, entities: Iterable[Entity], type: EntityType | None = None) -> list[SearchHit]:
     """Entities matching `query` by name, alias or handle, best first (ties: name, then key)."""
     folded_query = fold_name(query)
     hits: list[SearchHit] = []

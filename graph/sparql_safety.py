@@ -72,6 +72,8 @@ class CheckedQuery:
     form: str
     from_graphs: tuple[str, ...]
     from_named_graphs: tuple[str, ...]
+    # The query's tokens, for the rewrites that follow the checks (with_base, with_lowercase_booleans).
+    tokens: tuple[Token, ...] = ()
 
     @property
     def gives_graph(self) -> bool:
@@ -156,7 +158,7 @@ def check_query(sparql: str, *, max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> Che
     if form is None:
         raise InvalidQuery("The query has no SELECT, ASK, CONSTRUCT or DESCRIBE; send a SPARQL 1.1 query.")
     default, named = _dataset_clauses(found)
-    return CheckedQuery(form, default, named)
+    return CheckedQuery(form, default, named, tuple(found))
 
 
 def check_update(sparql: str, *, max_chars: int = DEFAULT_MAX_QUERY_CHARS) -> None:
@@ -273,14 +275,15 @@ _ABSOLUTE_IRI = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
 _ERROR_POSITION = re.compile(r"(at )(\d+)(:\d+)")
 
 
-def with_base(sparql: str, base: str) -> str:
+def with_base(sparql: str, base: str, found: Sequence[Token] | None = None) -> str:
     """The query with `BASE <base>` on a line of its own before it, when it has relative IRIs and no
     BASE of its own; otherwise the query unchanged.
 
     A query sent over the protocol has no base of its own: its relative IRIs resolve against the
-    endpoint's URL, where it was retrieved (RFC 3986, 5.1.3).
+    endpoint's URL, where it was retrieved (RFC 3986, 5.1.3). `found` are the query's tokens when
+    they are at hand.
     """
-    found = tokens(sparql)
+    found = tokens(sparql) if found is None else found
     if any(token.kind == "word" and token.text.upper() == "BASE" for token in found):
         return sparql
     if not any(token.kind == "iri" and not _ABSOLUTE_IRI.match(token.text) for token in found):
@@ -288,13 +291,18 @@ def with_base(sparql: str, base: str) -> str:
     return f"BASE <{_safe_iri(base)}>\n{sparql}"
 
 
-def with_lowercase_booleans(sparql: str) -> str:
+def with_lowercase_booleans(sparql: str, found: Sequence[Token] | None = None) -> str:
     """The query with the boolean keywords in lower case (`TRUE` -> `true`), as the engine expects.
 
     SPARQL keywords are case-insensitive, `true` and `false` included; only bare words change, never
-    strings, IRIs, prefixed names or variables, and lengths stay the same, so positions do too.
+    strings, IRIs, prefixed names or variables, and lengths stay the same, so positions (and the
+    tokens `found`, when given) stay valid too.
     """
-    found = [t for t in tokens(sparql) if t.kind == "word" and t.text.lower() in ("true", "false")]
+    found = [
+        t
+        for t in (tokens(sparql) if found is None else found)
+        if t.kind == "word" and t.text.lower() in ("true", "false")
+    ]
     if all(token.text.islower() for token in found):
         return sparql
     text = list(sparql)

@@ -129,8 +129,9 @@ def _answer(sparql: SparqlRequest, store: Store, settings: Settings) -> Response
     # dereferenced); the answer names such graphs so a mistyped IRI is easy to spot.
     unknown = _unknown_graphs(store, [*sparql.default_graphs, *sparql.named_graphs, *checked.graphs])
     default_graphs, named_graphs = dataset_of(sparql.default_graphs, sparql.named_graphs)
-    normalized = with_lowercase_booleans(sparql.query)
-    sent = with_base(normalized, sparql.base) if sparql.base else normalized
+    # Lowering booleans keeps every token's position, so the checked tokens serve both rewrites.
+    normalized = with_lowercase_booleans(sparql.query, checked.tokens)
+    sent = with_base(normalized, sparql.base, checked.tokens) if sparql.base else normalized
     query = PublicQuery(
         sparql=sent,
         accept=media_type,

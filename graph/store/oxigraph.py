@@ -100,8 +100,7 @@ class OxigraphStore(GraphStoreOperations):
             self._store = pyoxigraph.Store()
             return
         if read_only:
-            # RocksDB's CURRENT file names the live database: without it there is nothing to read.
-            if not (self.path / "CURRENT").is_file():
+            if not holds_store(self.path):
                 raise StoreUnavailable(
                     f"There is no store at {self.path} to open read-only; "
                     "ingest documents first (mkg ingest), then serve it."
@@ -456,13 +455,18 @@ def select_result_from_json(payload: dict[str, Any]) -> SelectResult:
     return SelectResult(variables=variables, rows=rows)
 
 
+def holds_store(path: Path) -> bool:
+    """True when the directory holds an Oxigraph store (RocksDB's CURRENT file names its database)."""
+    return (path / "CURRENT").is_file()
+
+
 def _purge_write_ahead_log(path: Path) -> None:
     """Open and release a closed store once, so that RocksDB deletes its flushed write-ahead log.
 
     A flush leaves the last log file in place (up to hundreds of MiB after a large load) until the
     database is next opened; doing it now leaves the directory at its real size.
     """
-    if not (path / "CURRENT").is_file():
+    if not holds_store(path):
         return  # the directory is gone: opening would create an empty store in its place
     try:
         reopened = pyoxigraph.Store(str(path))
